@@ -1,0 +1,25 @@
+"""Authentication and permissions shared by every endpoint of the chat API."""
+
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from .handlers import chat_exception_handler
+
+
+class IsActiveUser(BasePermission):
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active)
+
+
+class ChatAPIView(APIView):
+    # JWT first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
+    # The session class enforces CSRF on unsafe methods, as everywhere in Django.
+    authentication_classes = [JWTAuthentication, SessionAuthentication]
+    permission_classes = [IsActiveUser]
+
+    def get_exception_handler(self):
+        # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.
+        return chat_exception_handler

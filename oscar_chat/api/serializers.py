@@ -1,0 +1,208 @@
+"""JSON shapes of the API contract, shared by the HTTP views and the event stream."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import conf
+from ..models import ChatMessage, ChatRoom
+from ..products import unavailable
+from ..roles import display_name, is_agent
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.SerializerMethodField()
+    is_agent = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return display_name(user)
+
+    def get_is_agent(self, user) -> bool:
+        return is_agent(user)
+
+
+class PriceSerializer(serializers.Serializer):
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    incl_tax = serializers.BooleanField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    is_available_to_buy = serializers.BooleanField()
+
+
+class ProductCardSerializer(serializers.Serializer):
+    """Documents the product card; cards are built as dicts by ``oscar_chat.products``."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    image = serializers.CharField(allow_null=True)
+    price = PriceSerializer(allow_null=True)
+    availability = AvailabilitySerializer()
+    category = serializers.CharField(allow_null=True)
+    brand = serializers.CharField(allow_null=True)
+    sku = serializers.CharField(allow_null=True)
+    upc = serializers.CharField(allow_null=True)
+    is_parent = serializers.BooleanField()
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A room as the viewer sees it. Context: ``viewer_is_customer`` (bool)."""
+
+    user = UserSummarySerializer(read_only=True)
+    admin = UserSummarySerializer(read_only=True, allow_null=True)
+    is_read = serializers.SerializerMethodField()
+    unread_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChatRoom
+        fields = [
+            "id", "subject", "status", "priority", "user", "admin", "last_message",
+            "last_activity", "created_at", "is_read", "unread_count",
+        ]
+
+    def get_unread_count(self, room) -> int:
+        if self.context.get("viewer_is_customer"):
+            return room.customer_unread_count
+        return room.agent_unread_count
+
+    def get_is_read(self, room) -> bool:
+        return self.get_unread_count(room) == 0
+
+
+class AttachmentSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = UserSummarySerializer(read_only=True)
+    room = serializers.IntegerField(source="room_id")
+    product = serializers.SerializerMethodField()
+    attachment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChatMessage
+        fields = [
+            "id", "room", "sender", "message", "message_type", "product", "attachment",
+            "is_read", "created_at", "client_id",
+        ]
+
+    @extend_schema_field(ProductCardSerializer(allow_null=True))
+    def get_product(self, message):
+        if message.message_type != ChatMessage.MessageType.PRODUCT:
+            return None
+        live_cards = self.context.get("live_cards") or {}
+        if message.product_id in live_cards:
+            return live_cards[message.product_id]
+        product = message.product
+        if product is None or not product.is_public:
+            return unavailable(message.product_snapshot)
+        return message.product_snapshot
+
+    @extend_schema_field(AttachmentSerializer(allow_null=True))
+    def get_attachment(self, message):
+        if not message.attachment:
+            return None
+        return {
+            "url": message.attachment.url,
+            "name": message.attachment_name,
+            "size": message.attachment_size or 0,
+            "content_type": message.attachment_content_type,
+        }
+
+
+def user_summary(user):
+    return UserSummarySerializer(user).data
+
+
+def room_data(room, *, viewer_is_customer):
+    return RoomSerializer(room, context={"viewer_is_customer": viewer_is_customer}).data
+
+
+def message_data(message, context=None):
+    return MessageSerializer(message, context=context or {}).data
+
+
+# Input
+
+
+def _comma_list(value, choices, field):
+    items = [v.strip().upper() for v in value.split(",") if v.strip()]
+    bad = [v for v in items if v not in choices]
+    if bad:
+        raise serializers.ValidationError({field: [_("Unknown value: %(v)s.") % {"v": ", ".join(bad)}]})
+    return items
+
+
+class RoomListQuerySerializer(serializers.Serializer):
+    status = serializers.CharField(required=False)
+    priority = serializers.CharField(required=False)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    unread = serializers.BooleanField(required=False, default=False)
+    assigned = serializers.CharField(required=False)
+
+    def validate_status(self, value):
+        return _comma_list(value, ChatRoom.Status.values, "status")
+
+    def validate_priority(self, value):
+        return _comma_list(value, ChatRoom.Priority.values, "priority")
+
+    def validate_assigned(self, value):
+        if value in ("me", "none"):
+            return value
+        if value.isdigit():
+            return int(value)
+        raise serializers.ValidationError(_("Use me, none or a user id."))
+
+
+class RoomCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    product_id = serializers.IntegerField(required=False)
+    priority = serializers.ChoiceField(choices=ChatRoom.Priority.values, required=False)
+    user_id = serializers.IntegerField(required=False)
+
+    def validate_message(self, value):
+        limit = conf.get("MAX_MESSAGE_LENGTH")
+        if len(value) > limit:
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than %(n)d characters.") % {"n": limit}
+            )
+        return value
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    message_type = serializers.ChoiceField(
+        choices=ChatMessage.MessageType.values, required=False, default=ChatMessage.MessageType.TEXT
+    )
+    product_id = serializers.IntegerField(required=False)
+    client_id = serializers.CharField(required=False, max_length=64, allow_blank=False)
+    file = serializers.FileField(required=False)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    before = serializers.IntegerField(required=False, min_value=1)
+    after = serializers.IntegerField(required=False, min_value=0)
+
+    def validate(self, attrs):
+        if "before" in attrs and "after" in attrs:
+            raise serializers.ValidationError(_("Use before or after, not both."))
+        return attrs
+
+
+class ManageSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ChatRoom.Status.values, required=False)
+    priority = serializers.ChoiceField(choices=ChatRoom.Priority.values, required=False)
+    admin_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class TypingSerializer(serializers.Serializer):
+    is_typing = serializers.BooleanField()

@@ -1,0 +1,226 @@
+"""HTTP API of the chat (contract: API.md). Thin: parse input, call services/selectors, render."""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..products import get_shareable_product
+from ..roles import is_agent
+from . import serializers as s
+from .auth import ChatAPIView
+from .pagination import RoomCursorPagination
+
+MAX_ID = 2**63 - 1
+
+
+def _room_or_404(request, room_id):
+    room = selectors.get_visible_room(request.user, room_id) if int(room_id) <= MAX_ID else None
+    if room is None:
+        raise Http404(_("No such conversation."))
+    return room
+
+
+def _require_agent(request):
+    if not is_agent(request.user):
+        raise exceptions.PermissionDenied(_("Only agents may do this."))
+
+
+def _validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _viewer_is_customer(request, room):
+    return room.user_id == request.user.pk or not is_agent(request.user)
+
+
+def _room_response(request, room, status_code=200):
+    return Response(s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)), status=status_code)
+
+
+class RoomListView(ChatAPIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    pagination_class = RoomCursorPagination
+
+    @extend_schema(
+        parameters=[s.RoomListQuerySerializer],
+        responses=s.RoomSerializer(many=True),
+        summary="Rooms visible to the requester, newest activity first",
+    )
+    def get(self, request):
+        query = _validated(s.RoomListQuerySerializer, request.query_params)
+        if "assigned" in query and not is_agent(request.user):
+            raise exceptions.PermissionDenied(_("Only agents may filter by assignee."))
+        rooms = selectors.filter_rooms(
+            selectors.rooms_visible_to(request.user),
+            request.user,
+            statuses=query.get("status"),
+            priorities=query.get("priority"),
+            q=query.get("q") or None,
+            unread=query.get("unread", False),
+            assigned=query.get("assigned"),
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rooms, request, view=self)
+        data = [s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)) for room in page]
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(request=s.RoomCreateSerializer, responses={201: s.RoomSerializer}, summary="Open a room")
+    def post(self, request):
+        data = _validated(s.RoomCreateSerializer, request.data)
+        agent = is_agent(request.user)
+        if not agent:
+            refused = {
+                field: [_("Only agents may set this field.")] for field in ("priority", "user_id") if field in data
+            }
+            if refused:
+                raise exceptions.ValidationError(refused)
+        customer = request.user
+        if "user_id" in data:
+            customer = get_user_model().objects.filter(pk=data["user_id"], is_active=True).first() if data["user_id"] <= MAX_ID else None
+            if customer is None:
+                raise exceptions.ValidationError({"user_id": [_("No active user with this id.")]})
+        product = get_shareable_product(data["product_id"]) if "product_id" in data else None
+        room = services.open_room(
+            customer=customer,
+            opened_by=request.user,
+            subject=data["subject"],
+            message=data.get("message", ""),
+            product=product,
+            priority=data.get("priority"),
+        )
+        room = selectors.get_visible_room(request.user, room.pk)
+        return _room_response(request, room, status.HTTP_201_CREATED)
+
+
+class RoomDetailView(ChatAPIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        parameters=[s.HistoryQuerySerializer],
+        responses=inline_serializer(
+            "RoomHistory",
+            {
+                "room": s.RoomSerializer(),
+                "results": s.MessageSerializer(many=True),
+                "has_more": serializers.BooleanField(),
+                "next": serializers.CharField(allow_null=True),
+            },
+        ),
+        summary="A room and a page of its history, oldest first",
+    )
+    def get(self, request, room_id):
+        room = _room_or_404(request, room_id)
+        query = _validated(s.HistoryQuerySerializer, request.query_params)
+        messages, has_more = selectors.room_history(room, before=query.get("before"), after=query.get("after"))
+        next_url = None
+        if has_more and messages:
+            cursor = {"after": messages[-1].pk} if "after" in query else {"before": messages[0].pk}
+            next_url = request.build_absolute_uri(request.path) + "?" + urlencode(cursor)
+        return Response(
+            {
+                "room": s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)),
+                "results": [s.message_data(m) for m in messages],
+                "has_more": has_more,
+                "next": next_url,
+            }
+        )
+
+    @extend_schema(
+        request=s.MessageCreateSerializer,
+        responses={201: s.MessageSerializer, 200: s.MessageSerializer},
+        summary="Send a message (idempotent by client_id)",
+    )
+    def post(self, request, room_id):
+        room = _room_or_404(request, room_id)
+        data = _validated(s.MessageCreateSerializer, request.data)
+        message_type = data.get("message_type") or "TEXT"
+        product = None
+        if message_type == "PRODUCT":
+            if "product_id" not in data:
+                raise exceptions.ValidationError({"product_id": [_("This field is required.")]})
+            product = get_shareable_product(data["product_id"])
+        message, created = services.post_message(
+            room,
+            request.user,
+            message=data.get("message", ""),
+            message_type=message_type,
+            product=product,
+            client_id=data.get("client_id"),
+            file=data.get("file"),
+        )
+        return Response(
+            s.message_data(message),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class RoomManageView(ChatAPIView):
+    @extend_schema(request=s.ManageSerializer, responses=s.RoomSerializer, summary="Status, priority, assignee (agents)")
+    def patch(self, request, room_id):
+        room = _room_or_404(request, room_id)
+        _require_agent(request)
+        data = _validated(s.ManageSerializer, request.data)
+        admin = ...
+        if "admin_id" in data:
+            admin = None
+            if data["admin_id"] is not None:
+                admin = get_user_model().objects.filter(pk=data["admin_id"]).first() if abs(data["admin_id"]) <= MAX_ID else None
+                if admin is None or not is_agent(admin):
+                    raise exceptions.ValidationError({"admin_id": [_("This user is not an agent.")]})
+        room = services.manage_room(
+            room, status=data.get("status"), priority=data.get("priority"), admin=admin, by=request.user
+        )
+        return _room_response(request, selectors.get_visible_room(request.user, room.pk))
+
+
+class RoomReadView(ChatAPIView):
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("ReadResult", {"room": serializers.IntegerField(), "unread_count": serializers.IntegerField()}),
+        summary="Mark every message from the other side read",
+    )
+    def post(self, request, room_id):
+        room = _room_or_404(request, room_id)
+        room = services.mark_read(room, request.user)
+        return Response({"room": room.pk, "unread_count": 0})
+
+
+class RoomTypingView(ChatAPIView):
+    @extend_schema(request=s.TypingSerializer, responses={204: None}, summary="Report typing")
+    def post(self, request, room_id):
+        room = _room_or_404(request, room_id)
+        data = _validated(s.TypingSerializer, request.data)
+        services.set_typing(room, request.user, data["is_typing"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UnreadView(ChatAPIView):
+    @extend_schema(
+        responses=inline_serializer("Unread", {"total": serializers.IntegerField(), "rooms": serializers.IntegerField()}),
+        summary="Unread messages and rooms for the requester",
+    )
+    def get(self, request):
+        return Response(selectors.unread_summary(request.user))
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Unknown paths under the API answer JSON, like the rest of it."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def _404(self, request, *args, **kwargs):
+        raise Http404(_("No such endpoint."))
+
+    get = post = put = patch = delete = _404
+

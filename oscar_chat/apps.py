@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OscarChatConfig(AppConfig):
+    name = "oscar_chat"
+    label = "oscar_chat"
+    verbose_name = _("Customer chat")
+    default_auto_field = "django.db.models.BigAutoField"

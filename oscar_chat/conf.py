@@ -1,0 +1,40 @@
+"""Settings of oscar_chat, each overridable in the store's settings as ``OSCAR_CHAT_<NAME>``."""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Messages in one page of a room's history (GET rooms/{id}) and rooms in one page of the list.
+    "PAGE_SIZE": 50,
+    # Longest TEXT message, in characters.
+    "MAX_MESSAGE_LENGTH": 5000,
+    # Messages a customer may send per window (agents are never limited).
+    "RATE_LIMIT_MESSAGES": 30,
+    "RATE_LIMIT_WINDOW": 60,
+    # Largest IMAGE/FILE upload in bytes, and the content types accepted for each.
+    "MAX_UPLOAD_SIZE": 10 * 1024 * 1024,
+    "IMAGE_CONTENT_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+    "FILE_CONTENT_TYPES": [
+        "application/pdf",
+        "text/plain",
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "application/zip",
+    ],
+    # Code of the product attribute shown as a card's brand.
+    "BRAND_ATTRIBUTE": "brand",
+    # Server-Sent Events: reconnection delay sent as ``retry:``, keep-alive period, ticket lifetime,
+    # the most missed messages replayed on resume before a ``reset`` event, and typing throttle.
+    "SSE_RETRY_MS": 3000,
+    "SSE_KEEPALIVE_SECONDS": 15,
+    "SSE_TICKET_TTL": 60,
+    "SSE_REPLAY_LIMIT": 500,
+    "SSE_MAX_BUFFERED_EVENTS": 1000,
+    "TYPING_THROTTLE_SECONDS": 1.0,
+}
+
+
+def get(name):
+    """The value of setting ``OSCAR_CHAT_<name>``, or its default."""
+    return getattr(settings, f"OSCAR_CHAT_{name}", DEFAULTS[name])

@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+PREVIEW_LENGTH = 100
+
+
+class ChatRoom(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Open")
+        CLOSED = "CLOSED", _("Closed")
+        RESOLVED = "RESOLVED", _("Resolved")
+
+    class Priority(models.TextChoices):
+        LOW = "LOW", _("Low")
+        NORMAL = "NORMAL", _("Normal")
+        HIGH = "HIGH", _("High")
+        URGENT = "URGENT", _("Urgent")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_rooms",
+        verbose_name=_("customer"),
+    )
+    admin = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_chat_rooms",
+        verbose_name=_("assigned agent"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    subject = models.CharField(_("subject"), max_length=200)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    last_message = models.CharField(_("last message"), max_length=PREVIEW_LENGTH, blank=True)
+    last_activity = models.DateTimeField(_("last activity"), default=timezone.now)
+    # True when the agents have read every customer message (the agents' side of is_read).
+    is_read = models.BooleanField(_("read by agents"), default=True)
+    # Exact unread counts for each side, kept by the services in the same transaction as
+    # the messages, so lists never count messages row by row.
+    customer_unread_count = models.PositiveIntegerField(default=0)
+    agent_unread_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chat room")
+        verbose_name_plural = _("chat rooms")
+        ordering = ["-last_activity", "-id"]
+        indexes = [
+            models.Index(fields=["-last_activity", "-id"], name="chatroom_activity"),
+            models.Index(fields=["user", "-last_activity"], name="chatroom_user_activity"),
+            models.Index(fields=["status", "-last_activity"], name="chatroom_status_activity"),
+            models.Index(fields=["priority", "-last_activity"], name="chatroom_priority_activity"),
+            models.Index(fields=["admin", "-last_activity"], name="chatroom_admin_activity"),
+            models.Index(
+                fields=["-last_activity"],
+                name="chatroom_agent_unread",
+                condition=Q(agent_unread_count__gt=0),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    def is_customer(self, user):
+        return user.pk == self.user_id
+
+    def unread_count_for(self, user):
+        """Messages from the other side that ``user`` has not read."""
+        return self.customer_unread_count if self.is_customer(user) else self.agent_unread_count
+
+
+class ChatMessage(models.Model):
+    class MessageType(models.TextChoices):
+        TEXT = "TEXT", _("Text")
+        IMAGE = "IMAGE", _("Image")
+        FILE = "FILE", _("File")
+        PRODUCT = "PRODUCT", _("Product")
+
+    room = models.ForeignKey(ChatRoom, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages"
+    )
+    message = models.TextField(_("message"), blank=True)
+    message_type = models.CharField(
+        _("type"), max_length=10, choices=MessageType.choices, default=MessageType.TEXT
+    )
+    product = models.ForeignKey(
+        "catalogue.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    # The product card as it was shown when shared: it still renders after the product
+    # is deleted or unpublished.
+    product_snapshot = models.JSONField(null=True, blank=True, editable=False)
+    attachment = models.FileField(_("attachment"), upload_to="oscar_chat/%Y/%m/", blank=True)
+    attachment_name = models.CharField(max_length=255, blank=True)
+    attachment_size = models.PositiveBigIntegerField(null=True, blank=True)
+    attachment_content_type = models.CharField(max_length=100, blank=True)
+    # True once the other side has read it.
+    is_read = models.BooleanField(_("read"), default=False)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    # Position in the event stream, assigned in commit order (see services.assign_stream_seq):
+    # a resuming client replays ``seq > Last-Event-ID`` and cannot miss a message that
+    # committed late with a smaller id.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "sender", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="chatmessage_unique_client_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["room", "id"], name="chatmessage_room_id"),
+            models.Index(fields=["sender", "created_at"], name="chatmessage_sender_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.sender}: {self.message[:50]}"
+
+    @property
+    def preview(self):
+        """The room list's one-line summary of this message."""
+        if self.message_type == self.MessageType.PRODUCT:
+            title = (self.product_snapshot or {}).get("title", "")
+            text = self.message or f"📦 {title}"
+        elif self.message_type in (self.MessageType.IMAGE, self.MessageType.FILE) and not self.message:
+            text = ("🖼 " if self.message_type == self.MessageType.IMAGE else "📎 ") + self.attachment_name
+        else:
+            text = self.message
+        text = " ".join(text.split())
+        return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+class StreamSequence(models.Model):
+    """One row whose lock orders message commits for the event stream."""
+
+    last_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stream sequence")
+
+
+class CannedResponse(models.Model):
+    """A quick reply agents insert by typing ``/shortcut`` in the composer."""
+
+    title = models.CharField(_("title"), max_length=100)
+    shortcut = models.SlugField(_("shortcut"), max_length=50, unique=True)
+    text = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {first_name}, {name}, {agent_name}, {subject}."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["shortcut"]
+
+    def __str__(self):
+        return f"/{self.shortcut} — {self.title}"

@@ -1,0 +1,92 @@
+"""Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from . import conf
+from .models import ChatMessage, ChatRoom
+from .roles import is_agent
+
+
+def rooms_visible_to(user):
+    rooms = ChatRoom.objects.select_related("user", "admin")
+    return rooms if is_agent(user) else rooms.filter(user=user)
+
+
+def get_visible_room(user, room_id):
+    """The room if ``user`` may see it, else None (callers answer 404: ids leak nothing)."""
+    try:
+        return rooms_visible_to(user).get(pk=room_id)
+    except (ChatRoom.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=False, assigned=None):
+    """Apply the list filters of ``GET rooms``. ``assigned`` is ``"me"``, ``"none"`` or a user id."""
+    if statuses:
+        rooms = rooms.filter(status__in=statuses)
+    if priorities:
+        rooms = rooms.filter(priority__in=priorities)
+    if q:
+        matching_message = ChatMessage.objects.filter(room=OuterRef("pk"), message__icontains=q)
+        rooms = rooms.filter(
+            Q(subject__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(user__email__icontains=q)
+            | Q(user__username__icontains=q)
+            | Exists(matching_message)
+        )
+    if unread:
+        if is_agent(user):
+            # An agent reading the list as the customer of a room of their own sees that side.
+            rooms = rooms.filter(
+                Q(agent_unread_count__gt=0) & ~Q(user=user) | Q(user=user, customer_unread_count__gt=0)
+            )
+        else:
+            rooms = rooms.filter(customer_unread_count__gt=0)
+    if assigned == "me":
+        rooms = rooms.filter(admin=user)
+    elif assigned == "none":
+        rooms = rooms.filter(admin__isnull=True)
+    elif assigned is not None:
+        rooms = rooms.filter(admin_id=assigned)
+    return rooms.order_by("-last_activity", "-id")
+
+
+def room_history(room, *, before=None, after=None, limit=None):
+    """Up to ``limit`` messages, oldest first, and whether more exist in the direction read.
+
+    Default: the newest page. ``before``: the page before that message id (older);
+    ``after``: the messages after it (newer).
+    """
+    limit = limit or conf.get("PAGE_SIZE")
+    messages = room.messages.select_related("sender", "product")
+    if after is not None:
+        page = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
+        has_more = len(page) > limit
+        return page[:limit], has_more
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    page = list(messages.order_by("-id")[: limit + 1])
+    has_more = len(page) > limit
+    return list(reversed(page[:limit])), has_more
+
+
+def unread_summary(user):
+    """``{"total": messages unread by user, "rooms": rooms with any}``."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import Coalesce
+
+    own = ChatRoom.objects.filter(user=user, customer_unread_count__gt=0).aggregate(
+        total=Coalesce(Sum("customer_unread_count"), 0), rooms=Count("id")
+    )
+    total, count = own["total"], own["rooms"]
+    if is_agent(user):
+        agent = (
+            ChatRoom.objects.filter(agent_unread_count__gt=0)
+            .exclude(user=user)
+            .aggregate(total=Coalesce(Sum("agent_unread_count"), 0), rooms=Count("id"))
+        )
+        total += agent["total"]
+        count += agent["rooms"]
+    return {"total": total, "rooms": count}

@@ -1,0 +1,229 @@
+"""Every write of the chat. Views, admin and consumers call these; events leave from here."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import conf, events
+from .exceptions import RateLimited, ValidationError
+from .models import ChatMessage, ChatRoom, StreamSequence
+from .roles import is_agent
+
+MessageType = ChatMessage.MessageType
+
+
+def _next_stream_seq():
+    """Take the stream's next position, holding its row lock until this transaction commits.
+
+    Commits that carry messages are thereby ordered by seq: a message with a smaller seq is
+    always visible before one with a larger seq, which is what makes resume loss-free.
+    Call it last in the transaction, so the lock is held only for the commit.
+    """
+    if not StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1):
+        start = ChatMessage.objects.aggregate(m=Max("seq"))["m"] or 0
+        StreamSequence.objects.bulk_create([StreamSequence(pk=1, last_seq=start)], ignore_conflicts=True)
+        StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1)
+    return StreamSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+
+
+def _check_rate_limit(sender):
+    limit, window = conf.get("RATE_LIMIT_MESSAGES"), conf.get("RATE_LIMIT_WINDOW")
+    since = timezone.now() - timedelta(seconds=window)
+    # Counted in the database, so the limit holds across every server process.
+    recent = list(
+        ChatMessage.objects.filter(sender=sender, created_at__gt=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        oldest = recent[-1]
+        wait = int((oldest + timedelta(seconds=window) - timezone.now()).total_seconds()) + 1
+        raise RateLimited(max(wait, 1))
+
+
+def _validate_message(message, message_type, product, file):
+    max_length = conf.get("MAX_MESSAGE_LENGTH")
+    if message_type not in MessageType.values:
+        raise ValidationError({"message_type": [_("Unknown message type.")]})
+    if len(message) > max_length:
+        raise ValidationError(
+            {"message": [_("Ensure this field has no more than %(n)d characters.") % {"n": max_length}]}
+        )
+    if message_type == MessageType.TEXT and not message.strip():
+        raise ValidationError({"message": [_("This field may not be blank.")]})
+    if message_type == MessageType.PRODUCT and product is None:
+        raise ValidationError({"product_id": [_("A product message needs a product.")]})
+    if message_type in (MessageType.IMAGE, MessageType.FILE):
+        if file is None:
+            raise ValidationError({"file": [_("An image or file message needs a file.")]})
+        if file.size > conf.get("MAX_UPLOAD_SIZE"):
+            raise ValidationError({"file": [_("The file is too large.")]})
+        allowed = conf.get("IMAGE_CONTENT_TYPES" if message_type == MessageType.IMAGE else "FILE_CONTENT_TYPES")
+        if getattr(file, "content_type", None) not in allowed:
+            raise ValidationError({"file": [_("This type of file is not accepted.")]})
+
+
+def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
+                 client_id=None, file=None, snapshot=None):
+    """Send a message to a room. Returns ``(message, created)``.
+
+    The same ``client_id`` from the same sender in the same room returns the first message
+    (``created`` False). A customer's message reopens a closed or resolved room; the first
+    agent to reply is assigned. Room summary and unread counts change in the same transaction.
+    """
+    message = message or ""
+    if client_id:
+        existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    _validate_message(message, message_type, product, file)
+    from_customer = sender.pk == room.user_id
+    if not is_agent(sender):
+        _check_rate_limit(sender)
+    if message_type == MessageType.PRODUCT and snapshot is None:
+        from .products import product_snapshot
+
+        snapshot = product_snapshot(product)
+
+    try:
+        with transaction.atomic():
+            room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+            msg = ChatMessage(
+                room=room,
+                sender=sender,
+                message=message,
+                message_type=message_type,
+                product=product if message_type == MessageType.PRODUCT else None,
+                product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
+                client_id=client_id or None,
+            )
+            if file is not None:
+                msg.attachment = file
+                msg.attachment_name = getattr(file, "name", "")[:255]
+                msg.attachment_size = file.size
+                msg.attachment_content_type = getattr(file, "content_type", "")[:100]
+            msg.save()
+
+            room.last_message = msg.preview
+            room.last_activity = msg.created_at
+            if from_customer:
+                room.agent_unread_count += 1
+                room.is_read = False
+                if room.status != ChatRoom.Status.OPEN:
+                    room.status = ChatRoom.Status.OPEN
+            else:
+                room.customer_unread_count += 1
+                if room.admin_id is None and is_agent(sender):
+                    room.admin = sender
+            room.save()
+
+            msg.seq = _next_stream_seq()
+            msg.save(update_fields=["seq"])
+            events.publish_message(msg)
+            events.publish_room(room)
+    except IntegrityError:
+        # Two requests with one client_id raced; the other one committed first.
+        if client_id:
+            existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    msg.room = room
+    return msg, True
+
+
+def open_room(*, customer, opened_by, subject, message="", product=None, priority=None):
+    """Open a room for ``customer``; ``message`` and ``product`` become its first messages."""
+    subject = (subject or "").strip()
+    if not subject:
+        raise ValidationError({"subject": [_("This field may not be blank.")]})
+    if len(subject) > 200:
+        raise ValidationError({"subject": [_("Ensure this field has no more than 200 characters.")]})
+    if priority is not None and priority not in ChatRoom.Priority.values:
+        raise ValidationError({"priority": [_("Unknown priority.")]})
+    with transaction.atomic():
+        room = ChatRoom.objects.create(
+            user=customer,
+            subject=subject,
+            priority=priority or ChatRoom.Priority.NORMAL,
+            admin=opened_by if opened_by.pk != customer.pk and is_agent(opened_by) else None,
+        )
+        if message:
+            post_message(room, opened_by, message=message)
+        if product is not None:
+            post_message(room, opened_by, message_type=MessageType.PRODUCT, product=product)
+        room.refresh_from_db()
+        events.publish_room(room)
+    return room
+
+
+def manage_room(room, *, status=None, priority=None, admin=..., by=None):
+    """Change status, priority and/or assignee (``admin=None`` unassigns; omitted keeps it)."""
+    if status is not None and status not in ChatRoom.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    if priority is not None and priority not in ChatRoom.Priority.values:
+        raise ValidationError({"priority": [_("Unknown priority.")]})
+    if admin is not ... and admin is not None and not is_agent(admin):
+        raise ValidationError({"admin_id": [_("This user is not an agent.")]})
+    with transaction.atomic():
+        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        changed = []
+        if status is not None and status != room.status:
+            room.status = status
+            changed.append("status")
+        if priority is not None and priority != room.priority:
+            room.priority = priority
+            changed.append("priority")
+        if admin is not ... and (admin.pk if admin else None) != room.admin_id:
+            room.admin = admin
+            changed.append("admin")
+        if changed:
+            room.save(update_fields=changed)
+            events.publish_room(room)
+    return room
+
+
+def mark_read(room, reader):
+    """Mark every message from the other side read for ``reader``. Returns the room."""
+    with transaction.atomic():
+        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        reader_is_customer = reader.pk == room.user_id
+        unread = room.messages.filter(is_read=False)
+        unread = unread.exclude(sender_id=room.user_id) if reader_is_customer else unread.filter(sender_id=room.user_id)
+        last_read_id = unread.aggregate(m=Max("id"))["m"]
+        if last_read_id is None and (room.customer_unread_count if reader_is_customer else room.agent_unread_count) == 0:
+            return room
+        unread.update(is_read=True)
+        if reader_is_customer:
+            room.customer_unread_count = 0
+            fields = ["customer_unread_count"]
+        else:
+            room.agent_unread_count = 0
+            room.is_read = True
+            fields = ["agent_unread_count", "is_read"]
+        room.save(update_fields=fields)
+        if last_read_id is not None:
+            events.publish_read(room, reader, last_read_id)
+        events.publish_room(room)
+    return room
+
+
+def set_typing(room, user, is_typing):
+    """Tell the other participants that ``user`` is (or stopped) typing.
+
+    Repeats of the same state within ``TYPING_THROTTLE_SECONDS`` are dropped, so a client
+    that reports every keystroke sends at most one event a second; a change always passes.
+    """
+    from django.core.cache import cache
+
+    key = f"oscar_chat:typing:{room.pk}:{user.pk}"
+    state = "1" if is_typing else "0"
+    timeout = conf.get("TYPING_THROTTLE_SECONDS")
+    if cache.get(key) == state:
+        return False
+    cache.set(key, state, timeout=timeout)
+    events.publish_typing(room, user, bool(is_typing))
+    return True

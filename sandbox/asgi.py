@@ -1,0 +1,14 @@
+"""ASGI entry point: ``daphne sandbox.asgi:application`` from the repository root."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+django_application = get_asgi_application()
+
+from django.conf import settings  # noqa: E402 - after Django is set up
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+# Static files are served by daphne itself in the sandbox; a store puts them behind its web server.
+application = ASGIStaticFilesHandler(django_application) if settings.DEBUG else django_application

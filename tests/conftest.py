@@ -1,0 +1,113 @@
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "pass-12345"
+
+
+def require_service(available, what):
+    """A test that needs a service fails under CI when it is missing; elsewhere it skips."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not available")
+    pytest.skip(f"{what} not available (set it up, or run .ci/run)")
+
+
+def redis_url():
+    return os.environ.get("REDIS_URL")
+
+
+def redis_reachable():
+    url = redis_url()
+    if not url:
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def needs_postgres(settings):
+    from django.db import connection
+
+    require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture
+def needs_redis():
+    require_service(redis_reachable(), "Redis (REDIS_URL)")
+    return redis_url()
+
+
+def make_user(username, *, staff=False, perms=(), superuser=False, active=True, first="", last=""):
+    user = get_user_model().objects.create_user(
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        first_name=first,
+        last_name=last,
+        is_staff=staff or superuser,
+        is_superuser=superuser,
+        is_active=active,
+    )
+    for codename in perms:
+        user.user_permissions.add(Permission.objects.get(content_type__app_label="oscar_chat", codename=codename))
+    return user
+
+
+@pytest.fixture
+def customer(db):
+    return make_user("customer", first="Eka", last="Pratama")
+
+
+@pytest.fixture
+def other_customer(db):
+    return make_user("other")
+
+
+@pytest.fixture
+def agent(db):
+    return make_user("agent", staff=True, perms=["change_chatroom", "view_chatroom"], first="Budi", last="Santoso")
+
+
+@pytest.fixture
+def agent2(db):
+    return make_user("agent2", staff=True, perms=["change_chatroom"], first="Citra")
+
+
+@pytest.fixture
+def staff_no_perm(db):
+    """Staff without the chat permission: a customer as far as the chat is concerned."""
+    return make_user("staffer", staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("root", superuser=True)
+
+
+def jwt_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return client
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: an API client authenticated with a JWT for ``user`` (None: anonymous)."""
+
+    def make(user=None):
+        return jwt_client(user) if user is not None else APIClient()
+
+    return make
