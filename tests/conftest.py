@@ -111,3 +111,14 @@ def api():
         return jwt_client(user) if user is not None else APIClient()
 
     return make
+
+
+@pytest.fixture(scope="module")
+def daphne_server(django_db_setup, django_db_blocker):
+    """One daphne process serving the sandbox on the test database, for the module's tests."""
+    from .live import start_daphne
+
+    with django_db_blocker.unblock():
+        server = start_daphne()
+    yield server
+    server.stop()
