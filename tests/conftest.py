@@ -113,6 +113,14 @@ def api():
     return make
 
 
+@pytest.fixture
+def oscar_site(db):
+    """Oscar's pages need the Site of SITE_ID; a transactional test's flush removes it."""
+    from django.contrib.sites.models import Site
+
+    Site.objects.update_or_create(pk=1, defaults={"domain": "testserver", "name": "Oscar Chat Sandbox"})
+
+
 @pytest.fixture(scope="module")
 def daphne_server(django_db_setup, django_db_blocker):
     """One daphne process serving the sandbox on the test database, for the module's tests."""

@@ -46,6 +46,7 @@ class DaphneServer:
     def start(self, port=0, timeout=30):
         env = {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "sandbox.settings"}
         env.update(self.extra_env)
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server must stay honest about async safety
         env = {k: v for k, v in env.items() if v is not None}
         self.output = []
         self.proc = subprocess.Popen(
