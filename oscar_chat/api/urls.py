@@ -8,6 +8,7 @@ from . import views
 app_name = "oscar_chat_api"
 
 ROOM = r"rooms/(?P<room_id>[0-9]{1,19})"
+PRODUCT = r"products/(?P<product_id>[0-9]{1,19})"
 
 urlpatterns = [
     re_path(r"^rooms/?$", views.RoomListView.as_view(), name="rooms"),
@@ -16,6 +17,10 @@ urlpatterns = [
     re_path(rf"^{ROOM}/read/?$", views.RoomReadView.as_view(), name="room-read"),
     re_path(rf"^{ROOM}/typing/?$", views.RoomTypingView.as_view(), name="room-typing"),
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
+    re_path(r"^products/search/?$", views.ProductSearchView.as_view(), name="product-search"),
+    re_path(rf"^{PRODUCT}/?$", views.ProductDetailView.as_view(), name="product"),
+    re_path(rf"^{PRODUCT}/basket/?$", views.ProductBasketView.as_view(), name="product-basket"),
+    re_path(rf"^{PRODUCT}/wishlist/?$", views.ProductWishlistView.as_view(), name="product-wishlist"),
     re_path(
         r"^schema/?$",
         SpectacularAPIView.as_view(
