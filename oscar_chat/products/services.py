@@ -1,6 +1,7 @@
 """Writes about products from the chat: Oscar's own basket and wish lists, by Oscar's own rules."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
@@ -10,6 +11,7 @@ from .cards import build_cards, card_queryset
 
 Basket = get_model("basket", "Basket")
 Product = get_model("catalogue", "Product")
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 AddToBasketForm = get_class("basket.forms", "AddToBasketForm")
 Applicator = get_class("offer.applicator", "Applicator")
 basket_addition = get_class("basket.signals", "basket_addition")
@@ -37,10 +39,19 @@ def open_basket_for(user, strategy):
 
 
 def _variants(parent, strategy):
-    children = list(card_queryset(Product.objects.public().filter(parent=parent)).order_by("pk"))
+    own_values = Prefetch(
+        "attribute_values",
+        queryset=ProductAttributeValue.objects.select_related("attribute", "value_option"),
+        to_attr="_own_attribute_values",
+    )
+    children = list(
+        card_queryset(Product.objects.public().filter(parent=parent)).prefetch_related(own_values).order_by("pk")
+    )
     variants = []
     for child, card in zip(children, build_cards(children, strategy)):
-        variants.append({**card, "label": child.attribute_summary or child.get_title()})
+        # What tells the variants apart: their own attributes (Oscar's summary adds the parent's).
+        label = ", ".join(value.summary() for value in child._own_attribute_values)
+        variants.append({**card, "label": label or child.get_title()})
     return variants
 
 

@@ -117,7 +117,7 @@ def test_no_price_is_refused(api, customer, catalogue):
 
 
 def test_a_parent_is_refused_naming_its_variants(api, customer, catalogue):
-    parent, children = catalogue.parent_with_variants()
+    parent, children = catalogue.parent_with_variants(brand="Batik Lawas")
     body = refused(api, customer, parent)
     assert body["detail"] == "Kaos Batik Kawung comes in variants; choose one: Size: S; Size: M; Size: L."
     assert [(v["id"], v["label"], v["availability"]["is_available_to_buy"]) for v in body["variants"]] == [
@@ -164,3 +164,11 @@ def test_body_that_is_not_an_object_is_a_400(api, customer, coffee):
     response = api(customer).post(url(coffee), [1, 2], format="json")
     assert response.status_code == 400
     assert open_lines(customer) == {}
+
+
+def test_a_token_wins_over_another_users_session(api, customer, other_customer, coffee):
+    client = api(customer)
+    client.force_login(other_customer)  # a session cookie of someone else in the same browser
+    assert client.post(url(coffee), {"quantity": 1}, format="json").status_code == 200
+    assert open_lines(customer) == {"Kopi Arabika Gayo 250g": 1}
+    assert open_lines(other_customer) == {}
