@@ -176,7 +176,9 @@ def measure(kinds, run):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40, help="searches per kind and variant")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")

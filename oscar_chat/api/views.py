@@ -281,7 +281,9 @@ class ProductBasketView(ChatAPIView):
 
 
 class ProductWishlistView(ChatAPIView):
-    @extend_schema(request=None, responses=s.WishlistResultSerializer, summary="Add a product to the requester's wish list")
+    @extend_schema(
+        request=None, responses=s.WishlistResultSerializer, summary="Add a product to the requester's wish list"
+    )
     def post(self, request, product_id):
         if feature_hidden("wishlists"):
             raise Http404(_("Wish lists are not available."))
