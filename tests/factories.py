@@ -42,3 +42,23 @@ def db_state():
     rooms = list(ChatRoom.objects.order_by("pk").values())
     messages = list(ChatMessage.objects.order_by("pk").values())
     return {"rooms": rooms, "messages": messages, "vendor": connection.vendor}
+
+
+def make_product(title="Kopi Arabika Gayo 250g", *, price="85000", stock=10, public=True, upc=None):
+    """A standalone Oscar product with one stock record, as a store's catalogue has them."""
+    from decimal import Decimal
+
+    from oscar.core.loading import get_model
+
+    product_class, _ = get_model("catalogue", "ProductClass").objects.get_or_create(
+        name="Goods", defaults={"track_stock": True}
+    )
+    partner, _ = get_model("partner", "Partner").objects.get_or_create(name="Toko Test")
+    product = get_model("catalogue", "Product").objects.create(
+        title=title, product_class=product_class, structure="standalone", is_public=public, upc=upc
+    )
+    get_model("partner", "StockRecord").objects.create(
+        product=product, partner=partner, partner_sku=f"SKU-{product.pk}", price_currency="IDR",
+        price=Decimal(price), num_in_stock=stock,
+    )
+    return product
