@@ -1,11 +1,13 @@
 """Authentication and permissions shared by every endpoint of the chat API."""
 
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .handlers import chat_exception_handler
+from .parsers import ChatJSONParser
 
 
 class IsActiveUser(BasePermission):
@@ -19,6 +21,8 @@ class ChatAPIView(APIView):
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
     authentication_classes = [JWTAuthentication, SessionAuthentication]
     permission_classes = [IsActiveUser]
+    # Fixed, whatever the store's REST_FRAMEWORK settings say: JSON, forms, and multipart uploads.
+    parser_classes = [ChatJSONParser, FormParser, MultiPartParser]
 
     def get_exception_handler(self):
         # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.

@@ -6,7 +6,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -50,7 +49,6 @@ def _room_response(request, room, status_code=200):
 
 
 class RoomListView(ChatAPIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     pagination_class = RoomCursorPagination
 
     @extend_schema(
@@ -105,7 +103,6 @@ class RoomListView(ChatAPIView):
 
 
 class RoomDetailView(ChatAPIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         parameters=[s.HistoryQuerySerializer],
