@@ -55,3 +55,4 @@ def test_the_schema_is_served_as_yaml_by_default_to_anyone(db):
     response = APIClient().get("/api/chat/schema")
     assert response.status_code == 200
     assert yaml.safe_load(response.content)["paths"]
+
