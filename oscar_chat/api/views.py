@@ -103,7 +103,6 @@ class RoomListView(ChatAPIView):
 
 
 class RoomDetailView(ChatAPIView):
-
     @extend_schema(
         parameters=[s.HistoryQuerySerializer],
         responses=inline_serializer(
