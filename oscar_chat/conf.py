@@ -7,7 +7,7 @@ DEFAULTS = {
     "PAGE_SIZE": 50,
     # Longest TEXT message, in characters.
     "MAX_MESSAGE_LENGTH": 5000,
-    # Messages a customer may send per window (agents are never limited).
+    # Messages a customer may send per window of seconds (agents are never limited; None: no limit).
     "RATE_LIMIT_MESSAGES": 30,
     "RATE_LIMIT_WINDOW": 60,
     # Largest IMAGE/FILE upload in bytes, and the content types accepted for each.

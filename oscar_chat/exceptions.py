@@ -1,11 +1,19 @@
 """Errors the services raise; the API turns each into a clear 4xx."""
 
 from django.core.exceptions import ValidationError  # noqa: F401  (re-exported for callers)
+from django.utils.translation import ngettext
 
 
 class RateLimited(Exception):
     def __init__(self, wait_seconds):
-        super().__init__(f"Too many messages. Try again in {wait_seconds} seconds.")
+        super().__init__(
+            ngettext(
+                "Too many messages. Try again in %(seconds)d second.",
+                "Too many messages. Try again in %(seconds)d seconds.",
+                wait_seconds,
+            )
+            % {"seconds": wait_seconds}
+        )
         self.wait_seconds = wait_seconds
 
 

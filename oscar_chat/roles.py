@@ -32,6 +32,20 @@ def agents_queryset():
     )
 
 
+def agent_ids_among(users):
+    """The ids of the agents among ``users``, in at most one query (for lists of rooms and messages).
+
+    Only active staff can be agents and an active superuser always is, so the query runs only
+    for the other staff members, whatever the number of users.
+    """
+    staff = {user.pk: user for user in users if user is not None and user.is_active and user.is_staff}
+    agents = {pk for pk, user in staff.items() if user.is_superuser}
+    others = staff.keys() - agents
+    if others:
+        agents.update(agents_queryset().filter(pk__in=others).values_list("pk", flat=True))
+    return agents
+
+
 def display_name(user):
     """Full name, else email, else username."""
     full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""

@@ -1,6 +1,7 @@
 """Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
 
 from . import conf
 from .models import ChatMessage, ChatRoom
@@ -28,10 +29,9 @@ def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=
         rooms = rooms.filter(priority__in=priorities)
     if q:
         matching_message = ChatMessage.objects.filter(room=OuterRef("pk"), message__icontains=q)
-        rooms = rooms.filter(
+        rooms = rooms.alias(customer_name=Concat("user__first_name", Value(" "), "user__last_name")).filter(
             Q(subject__icontains=q)
-            | Q(user__first_name__icontains=q)
-            | Q(user__last_name__icontains=q)
+            | Q(customer_name__icontains=q)
             | Q(user__email__icontains=q)
             | Q(user__username__icontains=q)
             | Exists(matching_message)
@@ -64,20 +64,12 @@ def room_history(room, *, before=None, after=None, limit=None):
     if after is not None:
         page = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
         has_more = len(page) > limit
-        return _one_instance_per_sender(page[:limit]), has_more
+        return page[:limit], has_more
     if before is not None:
         messages = messages.filter(id__lt=before)
     page = list(messages.order_by("-id")[: limit + 1])
     has_more = len(page) > limit
-    return _one_instance_per_sender(list(reversed(page[:limit]))), has_more
-
-
-def _one_instance_per_sender(messages):
-    # Django caches permissions per user instance: shared, is_agent() queries once per sender, not per message.
-    senders = {}
-    for message in messages:
-        message.sender = senders.setdefault(message.sender_id, message.sender)
-    return messages
+    return list(reversed(page[:limit])), has_more
 
 
 def unread_summary(user):

@@ -31,6 +31,10 @@ def _next_stream_seq():
 
 def _check_rate_limit(sender):
     limit, window = conf.get("RATE_LIMIT_MESSAGES"), conf.get("RATE_LIMIT_WINDOW")
+    if limit is None:
+        return
+    if limit <= 0:
+        raise RateLimited(max(int(window), 1))
     since = timezone.now() - timedelta(seconds=window)
     # Counted in the database, so the limit holds across every server process.
     recent = list(

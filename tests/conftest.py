@@ -1,9 +1,11 @@
+import functools
 import os
 import socket
 from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -50,17 +52,25 @@ def needs_redis():
     return redis_url()
 
 
+@functools.cache
+def password_hash():
+    """PASSWORD hashed once: hashing is slow by design, and most tests make several users."""
+    return make_password(PASSWORD)
+
+
 def make_user(username, *, staff=False, perms=(), superuser=False, active=True, first="", last=""):
     user = get_user_model().objects.create_user(
         username=username,
         email=f"{username}@example.com",
-        password=PASSWORD,
+        password=None,
         first_name=first,
         last_name=last,
         is_staff=staff or superuser,
         is_superuser=superuser,
         is_active=active,
     )
+    user.password = password_hash()
+    user.save(update_fields=["password"])
     for codename in perms:
         user.user_permissions.add(Permission.objects.get(content_type__app_label="oscar_chat", codename=codename))
     return user

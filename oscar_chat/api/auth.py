@@ -1,11 +1,15 @@
 """Authentication and permissions shared by every endpoint of the chat API."""
 
+from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .handlers import chat_exception_handler
+from .parsers import ChatJSONParser
 
 
 class IsActiveUser(BasePermission):
@@ -19,6 +23,12 @@ class ChatAPIView(APIView):
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
     authentication_classes = [JWTAuthentication, SessionAuthentication]
     permission_classes = [IsActiveUser]
+    # Fixed, whatever the store's REST_FRAMEWORK settings say: the contract's field names and
+    # formats must not change with a store-wide renderer (camelCase, say) or parser.
+    parser_classes = [ChatJSONParser, FormParser, MultiPartParser]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    # The schema at /api/chat/schema/ works whatever the store's DEFAULT_SCHEMA_CLASS is.
+    schema = AutoSchema()
 
     def get_exception_handler(self):
         # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.

@@ -19,7 +19,9 @@ class UserSummarySerializer(serializers.Serializer):
         return display_name(user)
 
     def get_is_agent(self, user) -> bool:
-        return is_agent(user)
+        # Lists pass the agents among their users (one query) instead of a query per user.
+        agent_ids = self.context.get("agent_ids")
+        return user.pk in agent_ids if agent_ids is not None else is_agent(user)
 
 
 class PriceSerializer(serializers.Serializer):
@@ -149,8 +151,10 @@ def user_summary(user):
     return UserSummarySerializer(user).data
 
 
-def room_data(room, *, viewer_is_customer):
-    return RoomSerializer(room, context={"viewer_is_customer": viewer_is_customer}).data
+def room_data(room, *, viewer_is_customer, agent_ids=None):
+    """``agent_ids``: the agents among the room's users, when the caller already knows them."""
+    context = {"viewer_is_customer": viewer_is_customer, "agent_ids": agent_ids}
+    return RoomSerializer(room, context=context).data
 
 
 def message_data(message, context=None):
@@ -158,6 +162,19 @@ def message_data(message, context=None):
 
 
 # Input
+
+# The largest id a database column can hold: bigger ids in the input are refused (400)
+# instead of overflowing the database driver.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """A positive object id."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 def _comma_list(value, choices, field):
@@ -169,11 +186,11 @@ def _comma_list(value, choices, field):
 
 
 class RoomListQuerySerializer(serializers.Serializer):
-    status = serializers.CharField(required=False)
-    priority = serializers.CharField(required=False)
+    status = serializers.CharField(required=False, help_text="One status or several, comma-separated.")
+    priority = serializers.CharField(required=False, help_text="One priority or several, comma-separated.")
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     unread = serializers.BooleanField(required=False, default=False)
-    assigned = serializers.CharField(required=False)
+    assigned = serializers.CharField(required=False, help_text="Agents only: me, none or a user id.")
 
     def validate_status(self, value):
         return _comma_list(value, ChatRoom.Status.values, "status")
@@ -184,7 +201,8 @@ class RoomListQuerySerializer(serializers.Serializer):
     def validate_assigned(self, value):
         if value in ("me", "none"):
             return value
-        if value.isdigit():
+        # Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+        if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
             return int(value)
         raise serializers.ValidationError(_("Use me, none or a user id."))
 
@@ -192,9 +210,9 @@ class RoomListQuerySerializer(serializers.Serializer):
 class RoomCreateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    product_id = serializers.IntegerField(required=False)
-    priority = serializers.ChoiceField(choices=ChatRoom.Priority.values, required=False)
-    user_id = serializers.IntegerField(required=False)
+    product_id = IdField(required=False)
+    priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
+    user_id = IdField(required=False)
 
     def validate_message(self, value):
         limit = conf.get("MAX_MESSAGE_LENGTH")
@@ -208,9 +226,9 @@ class RoomCreateSerializer(serializers.Serializer):
 class MessageCreateSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     message_type = serializers.ChoiceField(
-        choices=ChatMessage.MessageType.values, required=False, default=ChatMessage.MessageType.TEXT
+        choices=ChatMessage.MessageType.choices, required=False, default=ChatMessage.MessageType.TEXT
     )
-    product_id = serializers.IntegerField(required=False)
+    product_id = IdField(required=False)
     client_id = serializers.CharField(required=False, max_length=64, allow_blank=False)
     file = serializers.FileField(required=False)
 
@@ -229,8 +247,8 @@ class BasketAddSerializer(serializers.Serializer):
 
 
 class HistoryQuerySerializer(serializers.Serializer):
-    before = serializers.IntegerField(required=False, min_value=1)
-    after = serializers.IntegerField(required=False, min_value=0)
+    before = IdField(required=False)
+    after = IdField(required=False, min_value=0)
 
     def validate(self, attrs):
         if "before" in attrs and "after" in attrs:
@@ -239,9 +257,9 @@ class HistoryQuerySerializer(serializers.Serializer):
 
 
 class ManageSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ChatRoom.Status.values, required=False)
-    priority = serializers.ChoiceField(choices=ChatRoom.Priority.values, required=False)
-    admin_id = serializers.IntegerField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=ChatRoom.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
+    admin_id = IdField(required=False, allow_null=True)
 
 
 class TypingSerializer(serializers.Serializer):

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from oscar.core.loading import feature_hidden
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,13 +21,12 @@ from ..products import (
     search_products,
 )
 from ..products import services as product_services
-from ..roles import is_agent
+from ..roles import agent_ids_among, is_agent
 from . import serializers as s
 from .auth import ChatAPIView
 from .pagination import RoomCursorPagination
+from .serializers import MAX_ID
 from .shop import request_basket, request_strategy
-
-MAX_ID = 2**63 - 1
 
 
 def _room_or_404(request, room_id):
@@ -53,6 +51,10 @@ def _viewer_is_customer(request, room):
     return room.user_id == request.user.pk or not is_agent(request.user)
 
 
+def _room_data(request, room, agent_ids=None):
+    return s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room), agent_ids=agent_ids)
+
+
 def _live_cards(request, messages):
     """Cards of the products in ``messages``, live and priced for the requester, in one batch."""
     product_ids = [m.product_id for m in messages if m.message_type == ChatMessage.MessageType.PRODUCT]
@@ -62,11 +64,10 @@ def _live_cards(request, messages):
 
 
 def _room_response(request, room, status_code=200):
-    return Response(s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)), status=status_code)
+    return Response(_room_data(request, room), status=status_code)
 
 
 class RoomListView(ChatAPIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     pagination_class = RoomCursorPagination
 
     @extend_schema(
@@ -77,7 +78,7 @@ class RoomListView(ChatAPIView):
     def get(self, request):
         query = _validated(s.RoomListQuerySerializer, request.query_params)
         if "assigned" in query and not is_agent(request.user):
-            raise exceptions.PermissionDenied(_("Only agents may filter by assignee."))
+            raise exceptions.ValidationError({"assigned": [_("Only agents may filter by assignee.")]})
         rooms = selectors.filter_rooms(
             selectors.rooms_visible_to(request.user),
             request.user,
@@ -89,8 +90,8 @@ class RoomListView(ChatAPIView):
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rooms, request, view=self)
-        data = [s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)) for room in page]
-        return paginator.get_paginated_response(data)
+        agent_ids = agent_ids_among([room.user for room in page] + [room.admin for room in page])
+        return paginator.get_paginated_response([_room_data(request, room, agent_ids) for room in page])
 
     @extend_schema(request=s.RoomCreateSerializer, responses={201: s.RoomSerializer}, summary="Open a room")
     def post(self, request):
@@ -104,7 +105,7 @@ class RoomListView(ChatAPIView):
                 raise exceptions.ValidationError(refused)
         customer = request.user
         if "user_id" in data:
-            customer = get_user_model().objects.filter(pk=data["user_id"], is_active=True).first() if data["user_id"] <= MAX_ID else None
+            customer = get_user_model().objects.filter(pk=data["user_id"], is_active=True).first()
             if customer is None:
                 raise exceptions.ValidationError({"user_id": [_("No active user with this id.")]})
         product = get_shareable_product(data["product_id"]) if "product_id" in data else None
@@ -121,8 +122,6 @@ class RoomListView(ChatAPIView):
 
 
 class RoomDetailView(ChatAPIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
-
     @extend_schema(
         parameters=[s.HistoryQuerySerializer],
         responses=inline_serializer(
@@ -144,10 +143,11 @@ class RoomDetailView(ChatAPIView):
         if has_more and messages:
             cursor = {"after": messages[-1].pk} if "after" in query else {"before": messages[0].pk}
             next_url = request.build_absolute_uri(request.path) + "?" + urlencode(cursor)
-        context = {"live_cards": _live_cards(request, messages)}
+        agent_ids = agent_ids_among([room.user, room.admin] + [m.sender for m in messages])
+        context = {"agent_ids": agent_ids, "live_cards": _live_cards(request, messages)}
         return Response(
             {
-                "room": s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)),
+                "room": _room_data(request, room, agent_ids),
                 "results": [s.message_data(m, context) for m in messages],
                 "has_more": has_more,
                 "next": next_url,
@@ -155,6 +155,7 @@ class RoomDetailView(ChatAPIView):
         )
 
     @extend_schema(
+        operation_id="rooms_messages_create",
         request=s.MessageCreateSerializer,
         responses={201: s.MessageSerializer, 200: s.MessageSerializer},
         summary="Send a message (idempotent by client_id)",
@@ -193,7 +194,7 @@ class RoomManageView(ChatAPIView):
         if "admin_id" in data:
             admin = None
             if data["admin_id"] is not None:
-                admin = get_user_model().objects.filter(pk=data["admin_id"]).first() if abs(data["admin_id"]) <= MAX_ID else None
+                admin = get_user_model().objects.filter(pk=data["admin_id"]).first()
                 if admin is None or not is_agent(admin):
                     raise exceptions.ValidationError({"admin_id": [_("This user is not an agent.")]})
         room = services.manage_room(
@@ -210,6 +211,7 @@ class RoomReadView(ChatAPIView):
     )
     def post(self, request, room_id):
         room = _room_or_404(request, room_id)
+        request.data  # noqa: B018 - a malformed body is a 400 here too, before anything changes
         room = services.mark_read(room, request.user)
         return Response({"room": room.pk, "unread_count": 0})
 

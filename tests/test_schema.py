@@ -1,0 +1,58 @@
+"""The OpenAPI 3 schema at /api/chat/schema/: the chat's endpoints, and only them."""
+
+import pytest
+import yaml
+from drf_spectacular.drainage import GENERATOR_STATS
+from rest_framework.test import APIClient
+
+PATHS = {
+    "/api/chat/rooms/": {"get", "post"},
+    "/api/chat/rooms/{room_id}/": {"get", "post"},
+    "/api/chat/rooms/{room_id}/manage/": {"patch"},
+    "/api/chat/rooms/{room_id}/read/": {"post"},
+    "/api/chat/rooms/{room_id}/typing/": {"post"},
+    "/api/chat/unread/": {"get"},
+}
+
+
+@pytest.fixture
+def schema(db):
+    GENERATOR_STATS.reset()
+    response = APIClient().get("/api/chat/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_openapi_3_with_every_chat_endpoint(schema):
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "oscar_chat API"
+    operations = {path: set(item) - {"parameters"} for path, item in schema["paths"].items()}
+    # Later issues add their endpoints; these are the core's.
+    for path, methods in PATHS.items():
+        assert methods <= operations.get(path, set()), path
+    assert all(path.startswith("/api/chat/") for path in schema["paths"])
+
+
+def test_the_schema_documents_the_contract_shapes(schema):
+    components = schema["components"]["schemas"]
+    room = components["Room"]["properties"]
+    assert {"id", "subject", "status", "priority", "user", "admin", "last_message", "last_activity", "created_at",
+            "is_read", "unread_count"} <= set(room)
+    assert set(components["Message"]["properties"]) >= {
+        "id", "room", "sender", "message", "message_type", "product", "attachment", "is_read", "created_at",
+        "client_id",
+    }
+    rooms_list = schema["paths"]["/api/chat/rooms/"]["get"]
+    assert {"status", "priority", "q", "unread", "assigned", "cursor"} <= {p["name"] for p in rooms_list["parameters"]}
+    assert {"jwtAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_the_schema_is_generated_without_warnings(schema):
+    assert not GENERATOR_STATS, "drf-spectacular warned while generating the schema"
+
+
+def test_the_schema_is_served_as_yaml_by_default_to_anyone(db):
+    response = APIClient().get("/api/chat/schema")
+    assert response.status_code == 200
+    assert yaml.safe_load(response.content)["paths"]
+
