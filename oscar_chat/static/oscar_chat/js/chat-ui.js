@@ -8,9 +8,9 @@
   var _ = (OC.t = function (s) {
     return typeof window.gettext === "function" ? window.gettext(s) : s;
   });
-  OC.nt = function (singular, plural, n) {
+  var ngettext = (OC.nt = function (singular, plural, n) {
     return typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
-  };
+  });
   // "%(name)s" placeholders, as Django's interpolate(fmt, obj, true).
   OC.fmt = function (s, values) {
     return s.replace(/%\((\w+)\)s/g, function (all, key) {
@@ -180,7 +180,7 @@
                 done();
                 var basket = (result && result.basket) || {};
                 var text = _("Added to your basket.");
-                if (basket.num_items) text += " " + OC.fmt(OC.nt("%(n)s item in your basket.", "%(n)s items in your basket.", basket.num_items), { n: basket.num_items });
+                if (basket.num_items) text += " " + OC.fmt(ngettext("%(n)s item in your basket.", "%(n)s items in your basket.", basket.num_items), { n: basket.num_items });
                 report(text, true, options.basketUrl && { url: options.basketUrl, text: _("View basket") });
               },
               function (error) {
@@ -439,7 +439,7 @@
     this.results.removeAttribute("aria-busy");
     this.results.textContent = "";
     this.status.textContent = cards.length
-      ? OC.fmt(OC.nt("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
+      ? OC.fmt(ngettext("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
       : q
         ? OC.fmt(_("No products match “%(q)s”."), { q: q })
         : _("No products to show.");

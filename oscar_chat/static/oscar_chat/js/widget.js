@@ -6,6 +6,7 @@
   if (!OC || !OC.Client || !OC.el || !configNode || document.getElementById("oscar-chat")) return;
   var cfg = JSON.parse(configNode.textContent);
   var _ = OC.t;
+  var ngettext = OC.nt;
   var el = OC.el;
   var me = cfg.user || null;
   OC.currencyFormats = cfg.currencyFormats || {};
@@ -13,9 +14,9 @@
 
   // Open/closed and the view on screen survive page loads (per tab and per user).
   var storeKey = "oscar-chat:" + (me ? me.id : "guest");
-  function load() {
+  function load(key) {
     try {
-      return JSON.parse(sessionStorage.getItem(storeKey)) || {};
+      return JSON.parse(sessionStorage.getItem(key || storeKey)) || {};
     } catch (e) {
       return {};
     }
@@ -133,7 +134,7 @@
 
   function updateLauncherLabel() {
     var label = ui.open ? _("Close chat") : _("Chat with us");
-    if (ui.unread) label += ", " + OC.fmt(OC.nt("%(n)s unread message", "%(n)s unread messages", ui.unread), { n: ui.unread });
+    if (ui.unread) label += ", " + OC.fmt(ngettext("%(n)s unread message", "%(n)s unread messages", ui.unread), { n: ui.unread });
     launcher.setAttribute("aria-label", label);
   }
 
@@ -198,7 +199,7 @@
     loadRooms().then(
       function (rooms) {
         if (ui.view !== "list") return;
-        if (!rooms.length && byUser !== false) return showNew(byUser);
+        if (!rooms.length) return showNew(byUser);
         renderList(view);
         if (byUser) focusFirst(".oc-btn");
       },
@@ -244,7 +245,7 @@
                 el("span", { class: "oc-room-meta" }, [
                   el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[room.status] || room.status }),
                   room.unread_count
-                    ? el("span", { class: "oc-count", text: OC.fmt(OC.nt("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) })
+                    ? el("span", { class: "oc-count", text: OC.fmt(ngettext("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) })
                     : null,
                 ]),
               ]));
@@ -302,6 +303,7 @@
       if (field) field.focus();
     }
     setView("new", form);
+    backButton.hidden = !(ui.rooms && ui.rooms.length);
     if (byUser) subject.focus();
   }
 
@@ -710,6 +712,15 @@
   // Start
 
   var saved = load();
+  if (me && !saved.view && load("oscar-chat:guest").open) {
+    // Back from signing in through the widget: open it again.
+    saved = { open: true };
+    try {
+      sessionStorage.removeItem("oscar-chat:guest");
+    } catch (e) {
+      /* nothing kept */
+    }
+  }
   ui.view = saved.view || null;
   ui.roomId = saved.room || null;
   if (client) {
