@@ -610,6 +610,7 @@
     if (conv && conv.id === room.id) {
       conv.room = room;
       setTitle(room.subject, room.status);
+      markReadSoon();
       var note = { RESOLVED: _("This conversation was resolved. Write a message to reopen it."), CLOSED: _("This conversation is closed. Write a message to reopen it.") }[room.status];
       conv.note.hidden = !note;
       conv.note.className = "oc-note";
@@ -623,8 +624,11 @@
     readTimer = setTimeout(function () {
       var c = conv;
       if (!c || !ui.open || document.hidden || !c.room || !c.room.unread_count) return;
-      c.room.unread_count = 0;
-      client.markRead(c.id).then(refreshUnread, function () {});
+      var room = c.room;
+      room.unread_count = 0;
+      client.markRead(c.id).then(refreshUnread, function () {
+        room.unread_count = 1; // not read after all: the next room update tries again
+      });
     }, 300);
   }
 
