@@ -144,9 +144,11 @@
   }
 
   var unreadTimer = null;
+  var reading = false;
   function refreshUnread() {
     clearTimeout(unreadTimer);
     unreadTimer = setTimeout(function () {
+      if (reading) return; // asked again once the conversation on screen is marked read
       client.unread().then(function (data) {
         setUnread(data.total);
       }, function () {});
@@ -626,10 +628,18 @@
       if (!c || !ui.open || document.hidden || !c.room || !c.room.unread_count) return;
       var room = c.room;
       room.unread_count = 0;
-      client.markRead(c.id).then(refreshUnread, function () {
-        room.unread_count = 1; // not read after all: the next room update tries again
-      });
-    }, 300);
+      reading = true;
+      client.markRead(c.id).then(
+        function () {
+          reading = false;
+          refreshUnread();
+        },
+        function () {
+          reading = false;
+          room.unread_count = 1; // not read after all: the next room update tries again
+        }
+      );
+    }, 50);
   }
 
   // Events (the stream, or polling when it cannot be opened)
