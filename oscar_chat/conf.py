@@ -24,6 +24,11 @@ DEFAULTS = {
     ],
     # Code of the product attribute shown as a card's brand.
     "BRAND_ATTRIBUTE": "brand",
+    # Size of a product card's image, as Oscar's thumbnailer takes it ("width x height").
+    "CARD_IMAGE_SIZE": "300x300",
+    # Product search: results when no limit is given, and the most one search returns.
+    "PRODUCT_SEARCH_LIMIT": 20,
+    "PRODUCT_SEARCH_MAX_LIMIT": 50,
     # Server-Sent Events (README, "Real time"): reconnection delay sent as ``retry:``; keep-alive
     # period (at most 20 s); ticket lifetime; the most missed messages replayed on resume
     # before a ``reset`` event; events held for a client that stopped reading before its
