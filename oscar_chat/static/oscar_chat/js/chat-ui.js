@@ -83,32 +83,27 @@
     }
   }
 
-  // Prices follow the store's OSCAR_CURRENCY_FORMAT (e.g. {"format": "Rp #,##0"}) when the page passes it in
-  // OscarChat.currencyFormats, with the visitor's language's separators and, unless currency_digits is
-  // false, the currency's own decimals: what Oscar's |currency filter (Babel) prints.
+  // Prices as Oscar's |currency filter prints them: the page passes OSCAR_CURRENCY_FORMAT's pattern
+  // (e.g. "Rp #,##0") and Babel's decimals per currency in OscarChat.currencyFormats; the separators
+  // are the visitor's language's.
   OC.currencyFormats = OC.currencyFormats || {};
   OC.formatPrice = function (price) {
     if (!price) return _("Price not available");
     var amount = Number(price.amount);
     var currency = price.currency;
     var spec = OC.currencyFormats[currency] || {};
+    var digits = typeof spec.digits === "number" ? { minimumFractionDigits: spec.digits, maximumFractionDigits: spec.digits } : {};
     var match = typeof spec.format === "string" && spec.format.split(";")[0].match(/^([^#0,.]*)([#0,.]+)(.*)$/);
     if (match) {
       var decimals = (match[2].split(".")[1] || "").replace(/[^#0]/g, "");
-      var min = (decimals.match(/0/g) || []).length;
-      var max = decimals.length;
-      if (spec.currency_digits !== false) {
-        try {
-          min = max = new Intl.NumberFormat("en", { style: "currency", currency: currency }).resolvedOptions().maximumFractionDigits;
-        } catch (e) {
-          /* an unknown currency code: the pattern's decimals */
-        }
-      }
-      var number = numberFormat({ minimumFractionDigits: min, maximumFractionDigits: max, useGrouping: match[2].indexOf(",") >= 0 }).format(amount);
-      return (match[1] + number + match[3]).replace(/\u00a4/g, currency).trim();
+      var options = { minimumFractionDigits: (decimals.match(/0/g) || []).length, maximumFractionDigits: decimals.length, useGrouping: match[2].indexOf(",") >= 0 };
+      for (var key in digits) options[key] = digits[key];
+      return (match[1] + numberFormat(options).format(amount) + match[3]).replace(/\u00a4/g, currency).trim();
     }
     try {
-      return numberFormat({ style: "currency", currency: currency }).format(amount);
+      digits.style = "currency";
+      digits.currency = currency;
+      return numberFormat(digits).format(amount);
     } catch (e) {
       return currency + " " + price.amount;
     }
