@@ -129,10 +129,6 @@
     }
     return dateFormat(options).format(date);
   };
-  OC.formatFullTime = function (iso) {
-    var date = new Date(iso);
-    return isNaN(date) ? "" : dateFormat({ dateStyle: "full", timeStyle: "short" }).format(date);
-  };
 
   function busy(button, label) {
     button.disabled = true;
@@ -280,7 +276,7 @@
         el("p", { class: mine ? "oc-msg-sender oc-sr" : "oc-msg-sender", text: mine ? _("You") : options.senderLabel || sender.name || "" }),
         el("div", { class: "oc-bubble" }, body),
         el("p", { class: "oc-msg-meta" }, [
-          message.created_at ? el("time", { datetime: message.created_at, title: OC.formatFullTime(message.created_at), text: OC.formatTime(message.created_at) }) : null,
+          message.created_at ? el("time", { datetime: message.created_at, text: OC.formatTime(message.created_at) }) : null,
           state ? el("span", { class: "oc-msg-state", text: state }) : null,
           status === "failed" && options.error ? el("span", { class: "oc-msg-error", text: options.error }) : null,
           status === "failed" && options.onRetry ? el("button", { class: "oc-link", text: _("Retry"), onclick: options.onRetry }) : null,
@@ -368,20 +364,14 @@
     if (!this.dialog) this._build();
     this.returnFocus = document.activeElement;
     if (this.dialog.open) return;
-    if (this.dialog.showModal) this.dialog.showModal();
-    else this.dialog.setAttribute("open", "");
+    this.dialog.showModal();
     this.input.value = "";
     this.input.focus();
     this.search("");
   };
 
   ProductPicker.prototype.close = function () {
-    if (!this.dialog || !this.dialog.open) return;
-    if (this.dialog.close) this.dialog.close();
-    else {
-      this.dialog.removeAttribute("open");
-      this._restore();
-    }
+    if (this.dialog && this.dialog.open) this.dialog.close();
   };
 
   ProductPicker.prototype._restore = function () {

@@ -32,6 +32,7 @@
   var client = me ? new OC.Client({ apiRoot: cfg.apiRoot, csrfToken: cfg.csrfToken, csrfCookie: cfg.csrfCookie, pollInterval: cfg.pollInterval }) : null;
   var ui = { open: false, view: null, roomId: null, rooms: null, unread: 0 };
   var conv = null; // the conversation on screen
+  var picker = null;
   var baseTitle = document.title;
 
   // Skeleton
@@ -330,14 +331,17 @@
       "aria-describedby": OC.uid("oc-hint"),
     });
     var hint = el("span", { id: c.input.getAttribute("aria-describedby"), class: "oc-sr", text: _("Enter sends, Shift+Enter starts a new line.") });
-    c.picker = new OC.ProductPicker({
-      client: client,
-      onChoose: function (card) {
-        sendMessage(c, { message: "", message_type: "PRODUCT", product_id: card.id, product: card });
-      },
-    });
+    // One dialog for the page, sharing into the conversation on screen.
+    picker =
+      picker ||
+      new OC.ProductPicker({
+        client: client,
+        onChoose: function (card) {
+          if (conv) sendMessage(conv, { message: "", message_type: "PRODUCT", product_id: card.id, product: card });
+        },
+      });
     var form = el("form", { class: "oc-composer" }, [
-      el("button", { class: "oc-icon-btn", "aria-label": _("Share a product"), title: _("Share a product"), onclick: function () { c.picker.open(); } }, OC.icon("box")),
+      el("button", { class: "oc-icon-btn", "aria-label": _("Share a product"), title: _("Share a product"), onclick: function () { picker.open(); } }, OC.icon("box")),
       c.input,
       hint,
       el("button", { type: "submit", class: "oc-icon-btn oc-send", "aria-label": _("Send"), title: _("Send") }, OC.icon("send")),
@@ -354,7 +358,7 @@
     c.input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+        form.requestSubmit();
       }
     });
     c.input.addEventListener("input", function () {
