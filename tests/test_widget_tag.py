@@ -36,7 +36,7 @@ def test_a_visitor_gets_the_widget_with_a_sign_in_link_back_to_the_page(client, 
                  "oscar_chat/css/chat-ui.css", "oscar_chat/css/widget.css"):
         assert f"/static/{path}" in html
         assert finders.find(path), path
-    assert '<script src="/jsi18n/" defer></script>' in html
+    assert '<script src="/jsi18n/?lang=en" defer></script>' in html
     # Nothing from another host.
     assert not re.search(r'oscar_chat[^"]*"[^>]*https?://', html)
 
@@ -95,6 +95,13 @@ def test_the_admin_does_not_carry_the_storefront_widget(client, superuser):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert 'id="oscar-chat-config"' not in response.content.decode()
+
+
+def test_an_indonesian_page_asks_for_the_indonesian_catalog(client, oscar_site):
+    client.cookies["django_language"] = "id"
+    response = client.get("/catalogue/")
+    assert widget_config(response)["language"] == "id"
+    assert '<script src="/jsi18n/?lang=id" defer></script>' in response.content.decode()
 
 
 def test_the_widget_strings_are_shipped_in_indonesian(client):

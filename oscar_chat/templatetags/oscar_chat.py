@@ -92,4 +92,7 @@ def oscar_chat_widget(context):
     catalog = conf.get("WIDGET_JS_CATALOG_URL")
     if catalog is None:
         catalog = _reverse("javascript-catalog")
+    if catalog and "?" not in catalog:
+        # One URL per language, so that a browser may cache the catalog without mixing languages.
+        catalog += "?" + urlencode({"lang": get_language()})
     return {"config": config, "js_catalog_url": catalog}
