@@ -163,8 +163,10 @@ class Follower(threading.Thread):
     and records every ``message`` event: what a browser does across flaky connections."""
 
     def __init__(self, base_url, token, *, params=None, hold=(0.1, 0.4), seed=0):
+        """``base_url``: one server, or a list to reconnect to each in turn (processes behind a balancer)."""
         super().__init__(daemon=True)
-        self.base_url, self.token, self.params, self.hold = base_url, token, params or {}, hold
+        self.base_urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        self.token, self.params, self.hold = token, params or {}, hold
         self.random = random.Random(seed)
         self.messages = []  # (event id, Message JSON) in arrival order
         self.connections = 0
@@ -179,9 +181,10 @@ class Follower(threading.Thread):
             if self.last_event_id is not None:
                 headers["Last-Event-ID"] = self.last_event_id
             deadline = time.monotonic() + self.random.uniform(*self.hold)
+            base_url = self.base_urls[self.connections % len(self.base_urls)]
             try:
                 with httpx.Client(timeout=httpx.Timeout(5, read=5)) as client:
-                    with client.stream("GET", f"{self.base_url}/api/chat/sse", params=self.params, headers=headers) as r:
+                    with client.stream("GET", f"{base_url}/api/chat/sse", params=self.params, headers=headers) as r:
                         if r.status_code != 200:
                             self.errors.append(r.status_code)
                             time.sleep(0.1)

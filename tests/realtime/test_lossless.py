@@ -7,7 +7,6 @@ import pytest
 
 from oscar_chat.models import ChatMessage
 
-from ..conftest import make_user
 from .sse import Follower
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(120)]
@@ -31,7 +30,9 @@ def wait_until(check, timeout, what):
         time.sleep(0.05)
 
 
-def test_reconnecting_readers_get_every_message_once_in_commit_order(live, customer, other_customer, agent, agent2):
+def test_reconnecting_readers_get_every_message_once_in_commit_order(live):
+    customer, other_customer = live.customer(), live.customer("other")
+    agent, agent2, watcher = live.agent(), live.agent("agent2"), live.agent("watcher")
     room, other_room = live.room(customer), live.room(other_customer)
     senders = [
         (live.api(customer), room),
@@ -39,7 +40,6 @@ def test_reconnecting_readers_get_every_message_once_in_commit_order(live, custo
         (live.api(agent), room),
         (live.api(agent2), other_room),
     ]
-    watcher = make_user("watcher", staff=True, perms=["change_chatroom"])
     agent_reader = Follower(live.url, live.api(watcher).token, seed=1)
     customer_reader = Follower(live.url, senders[0][0].token, seed=2)
     room_reader = Follower(live.url, senders[3][0].token, params={"room": other_room.pk}, seed=3)

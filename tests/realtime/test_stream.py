@@ -4,12 +4,12 @@ import time
 
 import httpx
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from oscar_chat import services
 from oscar_chat.models import ChatMessage
 
-from ..conftest import make_user
 from .conftest import token
 from .sse import Stream
 
@@ -20,7 +20,8 @@ def message_ids(events):
     return [e.json["id"] for e in events if e.event == "message"]
 
 
-def test_stream_headers_start_with_retry_and_keep_alive(live, customer):
+def test_stream_headers_start_with_retry_and_keep_alive(live):
+    customer = live.customer()
     with Stream(live.url, token=token(customer)) as stream:
         assert stream.status == 200
         headers = stream.response_headers
@@ -34,7 +35,10 @@ def test_stream_headers_start_with_retry_and_keep_alive(live, customer):
         assert b": keep-alive\n\n" in stream.raw
 
 
-def test_customer_sees_own_rooms_agent_sees_every_room(live, customer, other_customer, agent):
+def test_customer_sees_own_rooms_agent_sees_every_room(live):
+    customer = live.customer()
+    other_customer = live.customer("other", first="", last="")
+    agent = live.agent()
     room, other_room = live.room(customer), live.room(other_customer)
     as_customer, as_other, as_agent = live.api(customer), live.api(other_customer), live.api(agent)
     with (
@@ -55,7 +59,10 @@ def test_customer_sees_own_rooms_agent_sees_every_room(live, customer, other_cus
         assert message_ids(mine.drain(0.3) + theirs.drain(0.3)) == []
 
 
-def test_customer_stream_never_carries_another_customers_events(live, customer, other_customer, agent):
+def test_customer_stream_never_carries_another_customers_events(live):
+    customer = live.customer()
+    other_customer = live.customer("other", first="", last="")
+    agent = live.agent()
     room, other_room = live.room(customer), live.room(other_customer)
     as_other, as_agent = live.api(other_customer), live.api(agent)
     with Stream(live.url, token=token(customer)) as mine:
@@ -71,7 +78,10 @@ def test_customer_stream_never_carries_another_customers_events(live, customer, 
         assert data.get("room", data.get("id")) == room.pk, (event.event, data)
 
 
-def test_room_parameter_narrows_the_stream(live, customer, other_customer, agent):
+def test_room_parameter_narrows_the_stream(live):
+    customer = live.customer()
+    other_customer = live.customer("other", first="", last="")
+    agent = live.agent()
     room, other_room = live.room(customer), live.room(other_customer)
     as_agent = live.api(agent)
     with Stream(live.url, token=as_agent.token, params={"room": room.pk}) as narrowed:
@@ -87,7 +97,9 @@ def test_room_parameter_narrows_the_stream(live, customer, other_customer, agent
             assert "detail" in httpx.Response(status, content=refused.body).json()
 
 
-def test_typing_is_throttled_and_never_sent_to_the_typist(live, customer, agent):
+def test_typing_is_throttled_and_never_sent_to_the_typist(live):
+    customer = live.customer()
+    agent = live.agent()
     room = live.room(customer)
     as_customer, as_agent = live.api(customer), live.api(agent)
     with Stream(live.url, token=as_customer.token) as typist, Stream(live.url, token=as_agent.token) as other:
@@ -115,7 +127,9 @@ def test_typing_is_throttled_and_never_sent_to_the_typist(live, customer, agent)
     assert all(e.json["user"]["id"] != agent.pk for e in other.drain(0.1) if e.event == "typing")
 
 
-def test_read_receipt_and_unread_counts_follow_reads(live, customer, agent):
+def test_read_receipt_and_unread_counts_follow_reads(live):
+    customer = live.customer()
+    agent = live.agent()
     room = live.room(customer)
     as_customer, as_agent = live.api(customer), live.api(agent)
     with Stream(live.url, token=as_customer.token) as customer_stream, Stream(live.url, token=as_agent.token) as agent_stream:
@@ -144,7 +158,10 @@ def test_read_receipt_and_unread_counts_follow_reads(live, customer, agent):
         assert agent_room["unread_count"] == 1 and agent_room["is_read"] is False
 
 
-def test_room_events_follow_status_priority_and_assignment(live, customer, agent, agent2):
+def test_room_events_follow_status_priority_and_assignment(live):
+    customer = live.customer()
+    agent = live.agent()
+    agent2 = live.agent("agent2", first="Citra", last="")
     room = live.room(customer)
     as_agent = live.api(agent)
     with Stream(live.url, token=token(customer)) as customer_stream, Stream(live.url, token=token(agent2)) as agents:
@@ -162,7 +179,9 @@ def test_room_events_follow_status_priority_and_assignment(live, customer, agent
         assert [e for e in customer_stream.drain(0.4) if e.event == "room"] == []
 
 
-def test_ticket_opens_one_stream_once_and_expires(live, customer, other_customer):
+def test_ticket_opens_one_stream_once_and_expires(live):
+    customer = live.customer()
+    other_customer = live.customer("other", first="", last="")
     as_customer = live.api(customer)
     issued = as_customer.post("sse/ticket")
     assert issued.status_code == 200
@@ -186,9 +205,12 @@ def test_ticket_opens_one_stream_once_and_expires(live, customer, other_customer
     assert live.api(customer).client.post("sse/ticket", headers={"Authorization": ""}).status_code == 401
 
 
-def test_refusals_are_json_4xx(live, customer):
+def test_refusals_are_json_4xx(live):
+    customer = live.customer()
     jwt = token(customer)
-    inactive = make_user("gone", active=False)
+    inactive = live.customer("gone")
+    inactive.is_active = False
+    inactive.save()
     cases = [
         ({}, {}, 401),
         ({}, {"Authorization": "Bearer not-a-token"}, 401),
@@ -210,7 +232,8 @@ def test_refusals_are_json_4xx(live, customer):
     assert response.status_code == 405
 
 
-def test_session_cookie_opens_the_stream(live, customer):
+def test_session_cookie_opens_the_stream(live):
+    customer = live.customer()
     browser = Client()
     browser.force_login(customer)
     room = live.room(customer)
@@ -219,9 +242,12 @@ def test_session_cookie_opens_the_stream(live, customer):
         assert stream.status == 200
         sent = live.api(customer).send(room, "via session")
         assert stream.next("message").json["id"] == sent["id"]
+    browser.logout()
 
 
-def test_resume_with_header_or_query_replays_missed_messages_in_order(live, customer, agent):
+def test_resume_with_header_or_query_replays_missed_messages_in_order(live):
+    customer = live.customer()
+    agent = live.agent()
     room = live.room(customer)
     as_customer, as_agent = live.api(customer), live.api(agent)
     with Stream(live.url, token=as_customer.token) as stream:
@@ -243,7 +269,9 @@ def test_resume_with_header_or_query_replays_missed_messages_in_order(live, cust
         assert message_ids(by_query.drain(0.3)) == []
 
 
-def test_a_fresh_stream_can_resume_before_its_first_message(live, customer, agent):
+def test_a_fresh_stream_can_resume_before_its_first_message(live):
+    customer = live.customer()
+    agent = live.agent()
     room = live.room(customer)
     with Stream(live.url, token=token(customer)) as stream:
         time.sleep(0.1)
@@ -254,13 +282,16 @@ def test_a_fresh_stream_can_resume_before_its_first_message(live, customer, agen
         assert resumed.next("message").json["id"] == sent["id"]
 
 
-def test_too_many_missed_messages_send_reset(live, customer, agent):
+def test_too_many_missed_messages_send_reset(live):
+    customer = live.customer()
+    agent = live.agent()
     room = live.room(customer)
     with Stream(live.url, token=token(customer)) as stream:
         time.sleep(0.1)
         resume_point = stream.parser.last_event_id
-    for n in range(31):  # the replay limit of this server is 30
-        services.post_message(room, agent, message=f"burst {n}")
+    with transaction.atomic():  # one commit: quicker than 101
+        for n in range(101):  # the replay limit of this server is 100
+            services.post_message(room, agent, message=f"burst {n}")
     last_seq = ChatMessage.objects.order_by("-seq").values_list("seq", flat=True).first()
     with Stream(live.url, token=token(customer), last_event_id=resume_point) as resumed:
         reset = resumed.next()
