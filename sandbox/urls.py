@@ -18,4 +18,10 @@ urlpatterns = [
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 if settings.DEBUG:
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+    from .debug import chat_streams
+
+    urlpatterns = (
+        static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+        + [path("__debug__/chat-streams/", chat_streams)]
+        + urlpatterns
+    )

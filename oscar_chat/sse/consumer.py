@@ -58,6 +58,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.writer = None
         self.closed = False
         self.overflowed = False
+        self.sending = False
         self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
 
     # Channels plumbing ---------------------------------------------------------------
@@ -231,7 +232,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.replaying:
             self.pending.append((seq, chunk))
             return
-        if len(self.pending) >= self.max_buffered:
+        if len(self.pending) >= self.max_buffered and self._stalled():
             self._overflow()
             return
         self.pending.append((seq, chunk))
@@ -239,15 +240,21 @@ class EventStreamConsumer(AsyncHttpConsumer):
 
     # Writing -----------------------------------------------------------------------
 
+    def _stalled(self):
+        """The client is not taking what we send (daphne's socket buffer is full, or send() waits)."""
+        return self.sending or self.flow is None or not self.flow.writable.is_set()
+
     async def _write_loop(self):
         keepalive = min(float(conf.get("SSE_KEEPALIVE_SECONDS")), MAX_KEEPALIVE_SECONDS)
         writable = self.flow.writable
-        while True:
+        while not self.closed:
             if not self.pending:
                 self.wakeup.clear()
                 try:
-                    await asyncio.wait_for(self.wakeup.wait(), keepalive)
-                except asyncio.TimeoutError:
+                    # Not wait_for: on Python 3.11 it can swallow the cancellation that stops us.
+                    async with asyncio.timeout(keepalive):
+                        await self.wakeup.wait()
+                except TimeoutError:
                     if writable.is_set():
                         self.pending.append((None, wire.KEEPALIVE))
                     continue
@@ -256,7 +263,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 await writable.wait()
             chunks = b"".join(chunk for _seq, chunk in self.pending)
             self.pending.clear()
-            await self.send_body(chunks, more_body=True)
+            self.sending = True
+            try:
+                await self.send_body(chunks, more_body=True)
+            finally:
+                self.sending = False
 
     def _overflow(self):
         """The client stopped reading: drop the stream rather than buffer without bound."""
@@ -289,6 +300,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.closed = True
         self.pending.clear()
         if self.writer is not None:
+            self.wakeup.set()
+            if self.flow is not None:
+                self.flow.writable.set()
             self.writer.cancel()
             try:
                 await self.writer

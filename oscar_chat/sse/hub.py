@@ -45,6 +45,15 @@ def hub_for(layer):
     return hub
 
 
+def stats():
+    """What the streams of this process hold, for monitoring: per event loop, the streams,
+    the groups subscribed and whether the hub's task runs."""
+    return [
+        {"streams": len(hub.streams), "groups": sorted(hub.groups), "running": hub.running, "position": hub.position}
+        for hub in list(_hubs.values())
+    ]
+
+
 def _load_messages(after, upto, limit, user=None, room_id=None):
     """``(seq, room id, customer id, Message JSON)`` of the messages ``after < seq <= upto``."""
     from ..api.serializers import message_data
@@ -208,6 +217,10 @@ class Hub:
     async def _catch_up(self):
         """Hand out, in order, every committed message after ``position``."""
         target = await stream_position()
+        if target < self.position:
+            # The sequence went back: the database was restored or emptied under us.
+            logger.warning("oscar_chat: stream position went back from %s to %s", self.position, target)
+            self.position = target
         while target > self.position:
             batch = await load_messages(self.position, target, CATCH_UP_BATCH)
             for seq, room_id, customer_id, data in batch:
