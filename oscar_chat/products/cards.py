@@ -7,7 +7,7 @@ products are built in a constant number of queries (see ``card_queryset``).
 
 import logging
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
@@ -26,46 +26,58 @@ CARD_KEYS = (
 )
 
 
-def card_queryset(products=None):
-    """``products`` (default: all) with what every card needs prefetched.
-
-    Whatever the number of products: one query for them, one each for images, stock
-    records, public children (and their stock records), browsable categories and brand
-    values, plus the parents' data when a child is among them.
-    """
-    products = Product.objects.all() if products is None else products
-    brand_values = (
-        ProductAttributeValue.objects.filter(attribute__code=conf.get("BRAND_ATTRIBUTE"))
-        .select_related("attribute", "value_option")
-        .prefetch_related("value_multi_option")
+def _brand_values():
+    return ProductAttributeValue.objects.filter(attribute__code=conf.get("BRAND_ATTRIBUTE")).select_related(
+        "attribute", "value_option"
     )
-    browsable_categories = Category.objects.browsable()
-    return products.select_related("product_class", "parent__product_class").prefetch_related(
+
+
+def _card_prefetches():
+    return [
         # Oscar's UseFirstStockRecord reads product.stockrecords.all(); prefetched, it is free.
         "stockrecords",
         Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "pk")),
-        # The names Oscar's Product.get_public_children() and get_categories() look for.
+        # The name Oscar's Product.get_categories() looks for.
+        Prefetch("categories", queryset=Category.objects.browsable(), to_attr="_prefetched_browsable_categories"),
+        Prefetch("attribute_values", queryset=_brand_values(), to_attr="_chat_brand_values"),
+    ]
+
+
+def card_queryset(products=None):
+    """``products`` (default: all) with what every card needs: one query each for the products,
+    their stock records, images, browsable categories and brand values."""
+    products = Product.objects.all() if products is None else products
+    return products.select_related("product_class", "parent__product_class").prefetch_related(*_card_prefetches())
+
+
+def _prefetch_for_cards(products):
+    """Load what the cards need and is not loaded yet: a query per kind whatever their number."""
+    # Products that did not come from card_queryset (e.g. the one being shared).
+    prefetch_related_objects([p for p in products if not hasattr(p, "_chat_brand_values")], *_card_prefetches())
+    # A child (carded on its own) shows its parent's picture, category and brand.
+    parents_of_children = [p.parent for p in products if p.is_child and p.parent is not None]
+    prefetch_related_objects(parents_of_children, *_card_prefetches())
+    # Only a parent needs its variants: the strategy prices it from them. This is the name
+    # Oscar's Product.get_public_children() looks for.
+    prefetch_related_objects(
+        [p for p in products if p.is_parent],
         Prefetch(
             "children",
             queryset=Product.objects.public().prefetch_related("stockrecords"),
             to_attr="_prefetched_public_children",
         ),
-        Prefetch("categories", queryset=browsable_categories, to_attr="_prefetched_browsable_categories"),
-        Prefetch("attribute_values", queryset=brand_values, to_attr="_chat_brand_values"),
-        # A child (only ever carded on its own) takes image, category and brand from its parent.
-        Prefetch("parent__images", queryset=ProductImage.objects.order_by("display_order", "pk")),
-        Prefetch("parent__categories", queryset=browsable_categories, to_attr="_prefetched_browsable_categories"),
-        Prefetch("parent__attribute_values", queryset=brand_values, to_attr="_chat_brand_values"),
     )
+    multi_option_brands = [
+        value
+        for p in [*products, *parents_of_children]
+        for value in p._chat_brand_values
+        if value.attribute.type == "multi_option"
+    ]
+    prefetch_related_objects(multi_option_brands, "value_multi_option")
 
 
 def _brand(product):
-    values = getattr(product, "_chat_brand_values", None)
-    if values is None:
-        values = product.attribute_values.filter(attribute__code=conf.get("BRAND_ATTRIBUTE")).select_related(
-            "attribute", "value_option"
-        )
-    for value in values:
+    for value in product._chat_brand_values:
         text = str(value.value_as_text or "").strip()
         if text:
             return text
@@ -78,7 +90,7 @@ def _primary_image(product):
     images = list(product.images.all())
     if not images and product.is_child and product.parent is not None:
         images = list(product.parent.images.all())
-    return min(images, key=lambda image: (image.display_order, image.pk)) if images else None
+    return images[0] if images else None
 
 
 def _thumbnail_url(image):
@@ -159,8 +171,9 @@ def _card(product, strategy, full_names):
 
 
 def build_cards(products, strategy):
-    """Cards of ``products`` (ideally from ``card_queryset``) in the given order."""
+    """Cards of ``products`` (from ``card_queryset``: constant queries) in the given order."""
     products = list(products)
+    _prefetch_for_cards(products)
     full_names = category_full_names(_category(p) for p in products)
     return [_card(product, strategy, full_names) for product in products]
 

@@ -14,6 +14,7 @@ from .cards import build_cards, card_queryset
 
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
+ProductAttribute = get_model("catalogue", "ProductAttribute")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 Selector = get_class("partner.strategy", "Selector")
 
@@ -23,6 +24,11 @@ MAX_QUERY_WORDS = 8
 
 # Search ranks, best first: an exact SKU or UPC, then title words, then brand, then part of a code.
 RANK_EXACT_CODE, RANK_TITLE, RANK_BRAND, RANK_PARTIAL_CODE = range(4)
+# Where a brand attribute's value is, by Oscar's attribute type (text and richtext: value_text).
+BRAND_LOOKUPS = {
+    "option": "value_option__option__icontains",
+    "multi_option": "value_multi_option__option__icontains",
+}
 
 
 def shareable_products():
@@ -77,6 +83,14 @@ def strategy_for(request=None, user=None):
 # Search
 
 
+def _brand_attribute_ids():
+    """``{type: [attribute ids]}`` of the brand attributes (one per product class that has one)."""
+    ids = {}
+    for pk, kind in ProductAttribute.objects.filter(code=conf.get("BRAND_ATTRIBUTE")).values_list("pk", "type"):
+        ids.setdefault(kind, []).append(pk)
+    return ids
+
+
 def _search_branches(q):
     """One queryset per way a product can match, each yielding the shareable product's id as ``target``.
 
@@ -88,25 +102,31 @@ def _search_branches(q):
     stockrecords = StockRecord.objects.filter(_visible("product__")).annotate(
         target=Coalesce("product__parent_id", "product_id")
     )
-    brands = ProductAttributeValue.objects.filter(
-        _visible("product__"), attribute__code=conf.get("BRAND_ATTRIBUTE")
-    ).annotate(target=Coalesce("product__parent_id", "product_id"))
     titles = products
     for word in words:
         titles = titles.filter(title__icontains=word)
-    return [
+    branches = [
         (RANK_EXACT_CODE, products.filter(upc__iexact=q)),
         (RANK_EXACT_CODE, stockrecords.filter(partner_sku__iexact=q)),
         (RANK_TITLE, titles),
-        (RANK_BRAND, brands.filter(value_text__icontains=q)),
-        (RANK_BRAND, brands.filter(value_option__option__icontains=q)),
         (RANK_PARTIAL_CODE, products.filter(upc__icontains=q)),
         (RANK_PARTIAL_CODE, stockrecords.filter(partner_sku__icontains=q)),
     ]
+    values = ProductAttributeValue.objects.filter(_visible("product__")).annotate(
+        target=Coalesce("product__parent_id", "product_id")
+    )
+    # Only the columns the store's brand attributes use: a branch over a column that is NULL
+    # everywhere (value_option, when brands are text) gets a bad plan and costs for nothing.
+    for kind, attribute_ids in _brand_attribute_ids().items():
+        lookup = BRAND_LOOKUPS.get(kind, "value_text__icontains")
+        branches.append((RANK_BRAND, values.filter(attribute_id__in=attribute_ids, **{lookup: q})))
+    return branches
 
 
 def search_product_ids(q, limit):
-    """Ids of the best ``limit`` shareable products for ``q``, best first, in ONE query.
+    """Ids of the best ``limit`` shareable products for ``q``, best first.
+
+    Two queries: the brand attributes' types, then ONE UNION ALL of the branches.
 
     Each branch keeps only its own best ``limit`` (newest first); a UNION ALL of them holds
     every product of the overall best ``limit``, since all branches order the same way.
@@ -138,7 +158,7 @@ def search_product_ids(q, limit):
 def search_products(q, *, limit):
     """Shareable products matching ``q`` (title words, brand, partner SKU, UPC), best first.
 
-    An empty ``q`` lists the newest. Constant query count: one for the ids, then the cards'.
+    An empty ``q`` lists the newest. Constant query count: two for the ids, then the cards'.
     """
     q = " ".join((q or "").split())[:MAX_QUERY_LENGTH]
     if not q:

@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,8 @@ _upcs = itertools.count(1)
 def png(color="#2a9d8f"):
     out = io.BytesIO()
     Image.new("RGB", (40, 40), color).save(out, format="PNG")
-    return ContentFile(out.getvalue(), name="product.png")
+    # A new name each time: the thumbnailer's cache (Redis under CI) outlives a test's MEDIA_ROOT.
+    return ContentFile(out.getvalue(), name=f"product-{uuid.uuid4().hex}.png")
 
 
 class Catalogue:
@@ -82,10 +84,14 @@ class Catalogue:
 
 
 @pytest.fixture
-def media(settings, tmp_path):
+def media(db, settings, tmp_path):
     """Uploaded images and their thumbnails go to a temporary MEDIA_ROOT."""
+    from sorl.thumbnail import default
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    return settings.MEDIA_ROOT
+    yield settings.MEDIA_ROOT
+    # Forget this test's thumbnails in the shared cache too (the database rolls back by itself).
+    default.kvstore.clear()
 
 
 @pytest.fixture

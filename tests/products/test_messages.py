@@ -101,3 +101,12 @@ def test_history_cards_are_live(api, customer, coffee):
     # The stored snapshot keeps what was shown when shared.
     snapshot = ChatMessage.objects.get(room_id=room_id).product_snapshot
     assert snapshot["price"]["amount"] == "85000.00"
+
+
+def test_cards_speak_the_visitors_language(api, customer, coffee):
+    room_id = open_room(api, customer, product_id=coffee.pk)
+    coffee.delete()
+    response = api(customer).get(f"/api/chat/rooms/{room_id}", HTTP_ACCEPT_LANGUAGE="id")
+    assert response.json()["results"][0]["product"]["availability"]["message"] == "Tidak tersedia lagi"
+    missing = api(customer).get("/api/chat/products/999999", HTTP_ACCEPT_LANGUAGE="id")
+    assert missing.json() == {"detail": "Produk tidak ditemukan."}

@@ -127,3 +127,23 @@ def test_search_needs_a_user(api, shop):
 
 def test_path_works_with_a_trailing_slash(api, customer, shop):
     assert titles(api(customer).get(URL + "/", {"q": "kopi"}))
+
+
+def test_brand_as_an_option_attribute_matches(api, customer, catalogue):
+    from oscar.core.loading import get_model
+
+    AttributeOptionGroup = get_model("catalogue", "AttributeOptionGroup")
+    ProductAttribute = get_model("catalogue", "ProductAttribute")
+    ProductClass = get_model("catalogue", "ProductClass")
+    group = AttributeOptionGroup.objects.create(name="Brands")
+    option = group.options.create(option="Dapur Pintar")
+    kitchen = ProductClass.objects.create(name="Kitchen", track_stock=True)
+    ProductAttribute.objects.create(product_class=kitchen, code="brand", name="Brand", type="option",
+                                    option_group=group)
+    product = catalogue.product("Rice Cooker Digital", sku="RC-1", product_class=kitchen)
+    product.attr.brand = option
+    product.attr.save()
+    catalogue.product("Wajan", sku="WJ-1", brand="Merapi Craft")
+    response = api(customer).get(URL, {"q": "pintar"})
+    assert titles(response) == ["Rice Cooker Digital"]
+    assert response.json()["results"][0]["brand"] == "Dapur Pintar"
