@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.test import Client, override_settings
 from oscar.core.loading import get_class, get_model
 from playwright.sync_api import expect
@@ -26,7 +27,7 @@ from oscar_chat.models import ChatMessage, ChatRoom
 from sandbox.demo.management.commands.load_demo import make_image
 from tests.live import start_daphne
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -72,25 +73,38 @@ def build_shop():
     return {"products": products, "agent": agent}
 
 
+@pytest.fixture
+def db(django_db_setup, django_db_blocker):
+    """Here ``db`` is the test database in autocommit: what a test writes is committed at once for
+    the server to see, and no flush follows each test (on PostgreSQL that costs seconds a test).
+    Each test makes its own customer; the module flushes once at the end. The name makes
+    pytest-django create the test database."""
+    with django_db_blocker.unblock():
+        yield
+
+
 @pytest.fixture(scope="module")
 def widget_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One daphne for the module, with short polling and stream timings, and its own media folder."""
+    """One daphne and one small catalogue for the module, with short polling and stream timings
+    and its own media folder."""
     media = str(tmp_path_factory.mktemp("media"))
     media_settings = override_settings(MEDIA_ROOT=media)
     media_settings.enable()
     with django_db_blocker.unblock():
+        data = build_shop()
         server = start_daphne(env={"DJANGO_SETTINGS_MODULE": "tests.browser.settings_widget", "MEDIA_ROOT": media})
-    yield server
+    yield SimpleNamespace(server=server, **data)
     server.stop()
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
     media_settings.disable()
 
 
 @pytest.fixture
-def shop(widget_server, transactional_db):
-    data = build_shop()
-    token = AccessToken.for_user(data["agent"])
-    with httpx.Client(base_url=widget_server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as agent_api:
-        yield SimpleNamespace(server=widget_server, agent_api=agent_api, **data)
+def shop(widget_server, db):
+    token = AccessToken.for_user(widget_server.agent)
+    with httpx.Client(base_url=widget_server.server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as agent_api:
+        yield SimpleNamespace(agent_api=agent_api, **vars(widget_server))
 
 
 @pytest.fixture
@@ -420,8 +434,11 @@ def test_customer_shares_a_product_and_buys_from_a_card(shop, page, screenshot, 
 
     # Stock ran out since the card was drawn: Oscar's reason, in words, and nothing added.
     StockRecord.objects.filter(product=coffee).update(num_in_stock=0)
-    card.get_by_role("button", name="Add to basket").click()
-    expect(card.locator(".oc-card-feedback.oc-error")).not_to_be_empty()
+    try:
+        card.get_by_role("button", name="Add to basket").click()
+        expect(card.locator(".oc-card-feedback.oc-error")).not_to_be_empty()
+    finally:
+        StockRecord.objects.filter(product=coffee).update(num_in_stock=40)  # the module's other tests share it
 
     page.goto(shop.server.url + "/basket/")
     lines = page.locator("#basket_formset .basket-items")
