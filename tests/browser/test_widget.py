@@ -74,11 +74,12 @@ def build_shop():
 
 
 @pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """Here ``db`` is the test database in autocommit: what a test writes is committed at once for
-    the server to see, and no flush follows each test (on PostgreSQL that costs seconds a test).
+def transactional_db(django_db_setup, django_db_blocker):
+    """Here the test database is in autocommit: what a test writes is committed at once for the
+    server to see, and no flush follows each test (on PostgreSQL that costs seconds a test).
     Each test makes its own customer; the module flushes once at the end. The name makes
-    pytest-django create the test database."""
+    pytest-django create the test database and run these tests with the other live ones, after
+    the plain database tests (Playwright leaves an event loop running in this thread)."""
     with django_db_blocker.unblock():
         yield
 
@@ -101,7 +102,7 @@ def widget_server(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def shop(widget_server, db):
+def shop(widget_server, transactional_db):
     token = AccessToken.for_user(widget_server.agent)
     with httpx.Client(base_url=widget_server.server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as agent_api:
         yield SimpleNamespace(agent_api=agent_api, **vars(widget_server))
