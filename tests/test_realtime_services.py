@@ -1,0 +1,105 @@
+"""The real-time parts of the services: stream tickets, the typing throttle, publishing when
+Redis is gone. Real cache and channel-layer backends; a dead Redis is a closed port."""
+
+import logging
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import channel_layers
+
+from oscar_chat import events, services
+from oscar_chat.models import ChatMessage
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return channel_layers["default"]
+
+
+def listen(layer, group):
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+    return channel
+
+
+def received(layer, channel):
+    """Everything waiting on ``channel`` (the in-memory layer keeps it until read)."""
+    queue = layer.channels.get(channel)
+    return [item[1] for item in list(queue._queue)] if queue else []
+
+
+def test_a_ticket_opens_once(db, customer, in_memory_layer):
+    ticket, lifetime = services.issue_stream_ticket(customer)
+    assert lifetime == 60 and len(ticket) >= 40
+    assert services.redeem_stream_ticket(ticket) == customer.pk
+    assert services.redeem_stream_ticket(ticket) is None
+    assert services.redeem_stream_ticket("made-up") is None
+    assert services.redeem_stream_ticket("") is None
+
+
+def test_typing_reaches_the_others_at_most_once_a_second(db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks):
+    room = services.open_room(customer=customer, opened_by=customer, subject="Typing")
+    agents = listen(in_memory_layer, events.AGENTS_GROUP)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = [services.set_typing(room, customer, True) for _ in range(5)]  # five keystrokes
+        sent.append(services.set_typing(room, customer, False))  # stopped: always told
+        sent.append(services.set_typing(room, customer, False))  # already told
+        sent.append(services.set_typing(room, customer, True))  # within the second: held back
+        sent.append(services.set_typing(room, agent, True))  # someone else: their own throttle
+    assert sent == [True, False, False, False, False, True, False, False, True]
+    typing = [m for m in received(in_memory_layer, agents) if m["event"] == "typing"]
+    assert [(m["data"]["user"]["id"], m["data"]["is_typing"], m["exclude_user"]) for m in typing] == [
+        (customer.pk, True, customer.pk),
+        (customer.pk, False, customer.pk),
+        (agent.pk, True, agent.pk),
+    ]
+
+
+def test_room_events_go_to_the_customer_the_agents_and_the_room(db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks):
+    room = services.open_room(customer=customer, opened_by=customer, subject="Groups")
+    listeners = {
+        "customer": listen(in_memory_layer, events.user_group(customer.pk)),
+        "agents": listen(in_memory_layer, events.AGENTS_GROUP),
+        "room": listen(in_memory_layer, events.room_group(room.pk)),
+        "messages": listen(in_memory_layer, events.MESSAGES_GROUP),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        message, _ = services.post_message(room, agent, message="Hello")
+    got = {name: received(in_memory_layer, channel) for name, channel in listeners.items()}
+    assert [m["seq"] for m in got["messages"]] == [message.seq]  # once, for every process
+    assert all(m["event"] == "room" for name in ("customer", "agents", "room") for m in got[name])
+    assert got["customer"][0]["data"]["unread_count"] == 1  # the customer's view...
+    assert got["agents"][0]["data"]["unread_count"] == 0  # ...and the agents'
+    assert (got["room"][0]["data"]["unread_count"], got["room"][0]["agent_data"]["unread_count"]) == (1, 0)
+
+
+def test_with_redis_gone_sending_still_works_and_the_failure_is_logged(db, api, customer, settings, caplog, django_capture_on_commit_callbacks):
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [DEAD_REDIS]}}
+    }
+    room = services.open_room(customer=customer, opened_by=customer, subject="Outage")
+    with caplog.at_level(logging.ERROR, logger="oscar_chat"), django_capture_on_commit_callbacks(execute=True):
+        response = api(customer).post(f"/api/chat/rooms/{room.pk}", {"message": "still there?"}, format="json")
+    assert response.status_code == 201
+    assert ChatMessage.objects.filter(pk=response.json()["id"], message="still there?").exists()
+    assert "could not publish message event" in caplog.text
+
+
+def test_with_the_cache_gone_typing_is_dropped_and_tickets_answer_503(db, api, customer, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
+    room = services.open_room(customer=customer, opened_by=customer, subject="Outage")
+    client = api(customer)
+    assert client.post(f"/api/chat/rooms/{room.pk}/typing", {"is_typing": True}, format="json").status_code == 204
+    response = client.post("/api/chat/sse/ticket")
+    assert response.status_code == 503
+    assert response.json()["detail"]
+
+
+def test_the_stream_route_without_the_asgi_wrapper_says_so(db, api, customer):
+    response = api(customer).get("/api/chat/sse")
+    assert response.status_code == 503
+    assert "ASGI" in response.json()["detail"]
