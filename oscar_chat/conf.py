@@ -32,6 +32,12 @@ DEFAULTS = {
     "SSE_REPLAY_LIMIT": 500,
     "SSE_MAX_BUFFERED_EVENTS": 1000,
     "TYPING_THROTTLE_SECONDS": 1.0,
+    # Customer widget ({% oscar_chat_widget %}): polling period when the stream cannot be opened,
+    # URL of Django's JavaScript catalog (None: the URL named "javascript-catalog", "" for none),
+    # and whether agents browsing the store get it too (they answer in the admin).
+    "WIDGET_POLL_INTERVAL_MS": 5000,
+    "WIDGET_JS_CATALOG_URL": None,
+    "WIDGET_FOR_AGENTS": False,
 }
 
 

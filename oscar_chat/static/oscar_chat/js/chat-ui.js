@@ -8,9 +8,9 @@
   var _ = (OC.t = function (s) {
     return typeof window.gettext === "function" ? window.gettext(s) : s;
   });
-  OC.nt = function (singular, plural, n) {
+  var ngettext = (OC.nt = function (singular, plural, n) {
     return typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
-  };
+  });
   // "%(name)s" placeholders, as Django's interpolate(fmt, obj, true).
   OC.fmt = function (s, values) {
     return s.replace(/%\((\w+)\)s/g, function (all, key) {
@@ -47,6 +47,29 @@
     });
   }
   OC.append = append;
+
+  // A few stroke icons (24×24), so that nothing depends on an emoji font.
+  var ICONS = {
+    chat: "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z",
+    box: "M21 16V8a2 2 0 0 0-1-1.73l-7-4a2 2 0 0 0-2 0l-7 4A2 2 0 0 0 3 8v8a2 2 0 0 0 1 1.73l7 4a2 2 0 0 0 2 0l7-4A2 2 0 0 0 21 16zM3.3 7L12 12l8.7-5M12 22V12",
+    send: "M22 2L11 13M22 2l-7 20-4-9-9-4z",
+    close: "M18 6L6 18M6 6l12 12",
+    back: "M19 12H5M12 19l-7-7 7-7",
+  };
+  OC.icon = function (name, size) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    var path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", size || 20);
+    svg.setAttribute("height", size || 20);
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "oc-icon");
+    path.setAttribute("d", ICONS[name]);
+    svg.appendChild(path);
+    return svg;
+  };
 
   OC.lang = function () {
     return document.documentElement.lang || undefined;
@@ -157,7 +180,7 @@
                 done();
                 var basket = (result && result.basket) || {};
                 var text = _("Added to your basket.");
-                if (basket.num_items) text += " " + OC.fmt(OC.nt("%(n)s item in your basket.", "%(n)s items in your basket.", basket.num_items), { n: basket.num_items });
+                if (basket.num_items) text += " " + OC.fmt(ngettext("%(n)s item in your basket.", "%(n)s items in your basket.", basket.num_items), { n: basket.num_items });
                 report(text, true, options.basketUrl && { url: options.basketUrl, text: _("View basket") });
               },
               function (error) {
@@ -210,15 +233,15 @@
     return el(options.inline ? "span" : "article", { class: "oc-card" + (options.compact ? " oc-card--compact" : "") + (gone ? " oc-card--gone" : ""), "data-product-id": card.id }, [
       card.image && !gone
         ? el("img", { class: "oc-card-img", src: card.image, alt: "", loading: "lazy", width: 72, height: 72 })
-        : el("span", { class: "oc-card-img oc-card-noimg", "aria-hidden": "true", text: "\uD83D\uDCE6" }),
+        : el("span", { class: "oc-card-img oc-card-noimg", "aria-hidden": "true" }, OC.icon("box", 28)),
       el(options.inline ? "span" : "div", { class: "oc-card-body" }, [
         el(p, { class: "oc-card-title", text: card.title || _("Product") }),
         el(p, { class: "oc-card-price", text: OC.formatPrice(card.price) }),
         el(p, { class: "oc-card-stock " + (buyable ? "oc-in" : "oc-out"), text: stockText }),
         card.category && !options.compact ? el(p, { class: "oc-card-cat", text: card.category }) : null,
-        actions.length ? el("div", { class: "oc-card-actions" }, actions) : null,
-        actions.length ? feedback : null,
       ]),
+      actions.length ? el("div", { class: "oc-card-actions" }, actions) : null,
+      actions.length ? feedback : null,
     ]);
   };
 
@@ -325,15 +348,18 @@
     this.dialog = el("dialog", { class: "oc-ui oc-picker", "aria-labelledby": titleId }, [
       el("div", { class: "oc-picker-head" }, [
         el("h2", { id: titleId, text: this.options.title || _("Share a product") }),
-        el("button", {
-          type: "button",
-          class: "oc-icon-btn",
-          "aria-label": _("Close"),
-          text: "\u00d7",
-          onclick: function () {
-            self.close();
+        el(
+          "button",
+          {
+            type: "button",
+            class: "oc-icon-btn",
+            "aria-label": _("Close"),
+            onclick: function () {
+              self.close();
+            },
           },
-        }),
+          OC.icon("close")
+        ),
       ]),
       el("label", { for: inputId, class: "oc-label", text: _("Search products") }),
       this.input,
@@ -413,7 +439,7 @@
     this.results.removeAttribute("aria-busy");
     this.results.textContent = "";
     this.status.textContent = cards.length
-      ? OC.fmt(OC.nt("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
+      ? OC.fmt(ngettext("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
       : q
         ? OC.fmt(_("No products match “%(q)s”."), { q: q })
         : _("No products to show.");

@@ -1,0 +1,444 @@
+"""The customer's chat widget in Chromium, against the sandbox store served by daphne.
+
+One server and one small catalogue for the module; each test signs in its own customer
+(session cookie, no login form unless the test is about signing in) and drives the widget
+while an agent acts through the HTTP API.
+"""
+
+import itertools
+import re
+import time
+from decimal import Decimal
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client, override_settings
+from oscar.core.loading import get_class, get_model
+from playwright.sync_api import expect
+from rest_framework_simplejwt.tokens import AccessToken
+
+from oscar_chat import services
+from oscar_chat.models import ChatMessage, ChatRoom
+from sandbox.demo.management.commands.load_demo import make_image
+from tests.live import start_daphne
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductImage = get_model("catalogue", "ProductImage")
+Partner = get_model("partner", "Partner")
+StockRecord = get_model("partner", "StockRecord")
+create_from_breadcrumbs = get_class("catalogue.categories", "create_from_breadcrumbs")
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS_TITLE = '<img src=x onerror=alert(2)> Teh "Melati"'
+CATALOGUE = [
+    # key, title, price, stock, category, image
+    ("coffee", "Kopi Arabika Gayo 250g", 85000, 40, "Food > Coffee", True),
+    ("luwak", "Kopi Luwak Premium 100g", 450000, 0, "Food > Coffee", False),
+    ("tea", XSS_TITLE, 25000, 10, "Food > Tea", False),
+]
+counter = itertools.count(1)
+expect.set_options(timeout=10_000)
+
+
+def build_shop():
+    from django.contrib.sites.models import Site
+
+    Site.objects.update_or_create(pk=1, defaults={"domain": "127.0.0.1", "name": "Oscar Chat Sandbox"})
+    partner = Partner.objects.create(name="Toko Test")
+    goods = ProductClass.objects.create(name="Goods", track_stock=True, requires_shipping=True)
+    products = {}
+    for index, (key, title, price, stock, category, image) in enumerate(CATALOGUE):
+        product = Product.objects.create(title=title, product_class=goods, structure=Product.STANDALONE, upc=f"899000{index}")
+        ProductCategory.objects.create(product=product, category=create_from_breadcrumbs(category))
+        StockRecord.objects.create(
+            product=product, partner=partner, partner_sku=f"SKU-{key}", price_currency="IDR",
+            price=Decimal(price), num_in_stock=stock,
+        )
+        if image:
+            ProductImage.objects.create(product=product, original=make_image(title, index), display_order=0)
+        products[key] = product
+    agent = get_user_model().objects.create_user(
+        "agent", "agent@example.com", first_name="Budi", last_name="Santoso", is_staff=True
+    )
+    agent.user_permissions.add(Permission.objects.get(content_type__app_label="oscar_chat", codename="change_chatroom"))
+    return {"products": products, "agent": agent}
+
+
+@pytest.fixture(scope="module")
+def widget_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One daphne for the module, with short polling and stream timings, and its own media folder."""
+    media = str(tmp_path_factory.mktemp("media"))
+    media_settings = override_settings(MEDIA_ROOT=media)
+    media_settings.enable()
+    with django_db_blocker.unblock():
+        server = start_daphne(env={"DJANGO_SETTINGS_MODULE": "tests.browser.settings_widget", "MEDIA_ROOT": media})
+    yield server
+    server.stop()
+    media_settings.disable()
+
+
+@pytest.fixture
+def shop(widget_server, transactional_db):
+    data = build_shop()
+    token = AccessToken.for_user(data["agent"])
+    with httpx.Client(base_url=widget_server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as agent_api:
+        yield SimpleNamespace(server=widget_server, agent_api=agent_api, **data)
+
+
+@pytest.fixture
+def errors(page):
+    """Script errors of the page; a test ends by asserting there were none. Nothing leaves the machine."""
+    found = []
+    page.on("pageerror", lambda error: found.append(str(error)))
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+    return found
+
+
+def make_customer(shop, password=None, first="Eka", last="Pratama"):
+    n = next(counter)
+    user = get_user_model().objects.create_user(
+        f"customer{n}", f"customer{n}@example.com", password, first_name=first, last_name=last
+    )
+    return user
+
+
+def sign_in(page, shop, user):
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": shop.server.url}])
+
+
+def customer_api(shop, user):
+    return httpx.Client(base_url=shop.server.url, headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"}, timeout=10)
+
+
+def open_room_for(shop, user, subject="Delivery to Bandung", message="When does my order arrive?"):
+    with customer_api(shop, user) as api:
+        response = api.post("/api/chat/rooms", json={"subject": subject, "message": message})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def agent_says(shop, room_id, text=None, **data):
+    response = shop.agent_api.post(f"/api/chat/rooms/{room_id}", json={"message": text, **data} if text else data)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def shot(screenshot, name):
+    screenshot(name, animations="disabled")
+
+
+def open_widget(page, shop, path="/"):
+    page.goto(shop.server.url + path)
+    page.locator(".oc-launcher").click()
+    expect(page.locator(".oc-panel")).to_be_visible()
+
+
+def widget_log(page):
+    return page.locator(".oc-log")
+
+
+def test_signed_out_visitor_is_invited_to_sign_in_and_comes_back_to_the_same_page(shop, page, screenshot, errors):
+    user = make_customer(shop, password="pass-12345")
+    product_path = f"/catalogue/{shop.products['coffee'].slug}_{shop.products['coffee'].pk}/"
+    open_widget(page, shop, product_path)
+    link = page.get_by_role("link", name="Sign in to chat")
+    expect(link).to_be_visible()
+    expect(page.locator(".oc-title")).to_have_text("Chat with us")
+    shot(screenshot, "widget-signed-out")
+
+    link.click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    page.fill("#id_login-username", user.email)
+    page.fill("#id_login-password", "pass-12345")
+    page.click("button[name=login_submit]")
+    expect(page).to_have_url(shop.server.url + product_path)
+    # Signed in, the widget opens again by itself: no conversation yet, so the form to start one.
+    expect(page.locator(".oc-panel")).to_be_visible()
+    expect(page.get_by_label("Subject")).to_be_visible()
+    assert errors == []
+
+
+def test_customer_starts_a_conversation_and_the_agent_replies_live(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    expect(page.locator(".oc-title")).to_have_text("New conversation")
+    page.get_by_label("Subject").fill("Gift wrapping")
+    page.get_by_label("Message", exact=True).fill("Can you wrap the coffee as a gift?")
+    page.get_by_role("button", name="Start conversation").click()
+
+    mine = widget_log(page).locator(".oc-mine")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".oc-msg-text")).to_have_text("Can you wrap the coffee as a gift?")
+    expect(page.locator(".oc-title")).to_have_text("Gift wrapping")
+    room = ChatRoom.objects.get(user=user)
+
+    # The customer types: the agent is told (the widget reports typing to the API).
+    composer = page.get_by_role("textbox", name="Message")
+    with page.expect_request(lambda r: r.url.endswith(f"/rooms/{room.pk}/typing") and r.method == "POST") as typing:
+        composer.type("And a card", delay=20)
+    assert typing.value.post_data_json == {"is_typing": True}
+
+    # The agent types and answers: both show without a reload.
+    assert shop.agent_api.post(f"/api/chat/rooms/{room.pk}/typing", json={"is_typing": True}).status_code == 204
+    expect(page.locator(".oc-typing")).to_have_text("Budi Santoso is typing…")
+    shot(screenshot, "widget-agent-typing")
+    agent_says(shop, room.pk, "Of course! Gift wrapping is free.")
+    theirs = widget_log(page).locator(".oc-theirs")
+    expect(theirs).to_have_count(1)
+    expect(theirs.locator(".oc-msg-text")).to_have_text("Of course! Gift wrapping is free.")
+    expect(theirs.locator(".oc-msg-sender")).to_contain_text("Budi Santoso")
+    expect(page.locator(".oc-typing")).to_have_text("")
+
+    # Enter sends, Shift+Enter breaks the line; the message is sent once (optimistic, then confirmed).
+    composer.fill("")
+    composer.type("Thanks!")
+    composer.press("Shift+Enter")
+    composer.type("Second line")
+    composer.press("Enter")
+    expect(mine).to_have_count(2)
+    expect(mine.nth(1).locator(".oc-msg-text")).to_have_text("Thanks!\nSecond line")
+    expect(mine.nth(1)).to_have_class(re.compile(r"\boc-sent\b"))
+    expect(mine.nth(1).locator(".oc-msg-state")).to_have_text("Sent")
+    expect(composer).to_have_value("")
+
+    # The agent reads it: "Seen".
+    assert shop.agent_api.post(f"/api/chat/rooms/{room.pk}/read").status_code == 200
+    expect(mine.nth(1).locator(".oc-msg-state")).to_have_text("Seen")
+    shot(screenshot, "widget-conversation")
+
+    texts = list(ChatMessage.objects.filter(room=room).order_by("id").values_list("message", flat=True))
+    room.refresh_from_db()
+    assert texts == [
+        "Can you wrap the coffee as a gift?", "Of course! Gift wrapping is free.", "Thanks!\nSecond line",
+    ]
+    assert room.customer_unread_count == 0  # the customer had it on screen: read
+
+    # The panel and the conversation stay open across page loads.
+    page.goto(shop.server.url + "/catalogue/")
+    expect(page.locator(".oc-panel")).to_be_visible()
+    expect(page.locator(".oc-title")).to_have_text("Gift wrapping")
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(3)
+    page.get_by_role("button", name="Close chat").first.click()
+    expect(page.locator(".oc-panel")).to_be_hidden()
+    page.reload()
+    expect(page.locator(".oc-launcher")).to_be_visible()
+    expect(page.locator(".oc-panel")).to_be_hidden()
+    assert errors == []
+
+
+def test_list_unread_badge_and_page_title_while_in_the_background(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    first = open_room_for(shop, user, "Order 1001 status", "Has order 1001 shipped?")
+    second = open_room_for(shop, user, "Size of the batik shirt", "Does L fit a 100 cm chest?")
+    ChatRoom.objects.filter(pk=first["id"]).update(status="RESOLVED")
+    agent_says(shop, second["id"], "Yes, L fits a 100 cm chest.")
+    sign_in(page, shop, user)
+    page.goto(shop.server.url + "/")
+    launcher = page.locator(".oc-launcher")
+    expect(launcher.locator(".oc-badge")).to_have_text("1")
+    expect(launcher).to_have_attribute("aria-label", "Chat with us, 1 unread message")
+
+    # A message while the tab is in the background: the count in the badge and in the title.
+    title = page.title()
+    assert not title.startswith("(")
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    expect(page).to_have_title(f"(1) {title}")
+    agent_says(shop, second["id"], "It is also available in XL.")
+    expect(launcher.locator(".oc-badge")).to_have_text("2")
+    expect(page).to_have_title(f"(2) {title}")
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    expect(page).to_have_title(title)
+
+    launcher.click()
+    rooms = page.locator(".oc-room")
+    expect(rooms).to_have_count(2)
+    expect(rooms.nth(0).locator(".oc-room-subject")).to_have_text("Size of the batik shirt")
+    expect(rooms.nth(0).locator(".oc-room-last")).to_have_text("It is also available in XL.")
+    expect(rooms.nth(0).locator(".oc-count")).to_have_text("2 unread")
+    expect(rooms.nth(0).locator(".oc-pill")).to_have_text("Open")
+    expect(rooms.nth(1).locator(".oc-pill")).to_have_text("Resolved")
+    expect(page.get_by_role("button", name=re.compile("Continue"))).to_contain_text("Size of the batik shirt")
+    shot(screenshot, "widget-conversation-list")
+
+    # Opening it reads it: the badge goes.
+    rooms.nth(0).click()
+    expect(widget_log(page).locator(".oc-theirs")).to_have_count(2)
+    expect(launcher.locator(".oc-badge")).to_be_hidden()
+
+    # A resolved conversation says so; writing to it reopens it.
+    page.get_by_role("button", name="All conversations").click()
+    page.locator(".oc-room").nth(1).click()
+    expect(page.locator(".oc-note")).to_have_text("This conversation was resolved. Write a message to reopen it.")
+    page.get_by_role("textbox", name="Message").fill("One more question")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(page.locator(".oc-head .oc-pill")).to_have_text("Open")
+    expect(page.locator(".oc-note")).to_be_hidden()
+    assert errors == []
+
+
+def test_older_messages_load_when_scrolling_up(shop, page, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "A long conversation", "Message 1")
+    chat = ChatRoom.objects.get(pk=room["id"])
+    agent = shop.agent
+    ChatMessage.objects.bulk_create(
+        [ChatMessage(room=chat, sender=agent if n % 2 else user, message=f"Message {n}") for n in range(2, 121)]
+    )
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    messages = widget_log(page).locator(".oc-msg")
+    expect(messages).to_have_count(50)
+    expect(messages.last.locator(".oc-msg-text")).to_have_text("Message 120")
+    widget_log(page).evaluate("log => { log.scrollTop = 0; }")
+    expect(messages).to_have_count(100)
+    expect(messages.last.locator(".oc-msg-text")).to_have_text("Message 120")
+    # Keyboard users get a button for the same.
+    page.get_by_role("button", name="Load older messages").click()
+    expect(messages).to_have_count(120)
+    expect(messages.first.locator(".oc-msg-text")).to_have_text("Message 1")
+    expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+    assert errors == []
+
+
+def test_a_failed_send_can_be_retried_and_is_stored_once(shop, page, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(1)
+
+    def offline(route):
+        route.abort() if route.request.method == "POST" else route.continue_()
+
+    page.route(f"**/api/chat/rooms/{room['id']}", offline)
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("Is the Luwak back in stock?")
+    composer.press("Enter")
+    failed = widget_log(page).locator(".oc-mine.oc-failed")
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".oc-msg-state")).to_have_text("Not sent")
+    expect(failed.locator(".oc-msg-error")).to_contain_text("offline")
+    page.unroute(f"**/api/chat/rooms/{room['id']}", offline)
+    failed.get_by_role("button", name="Retry").click()
+    expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(2)
+    expect(failed).to_have_count(0)
+    assert ChatMessage.objects.filter(room_id=room["id"], message="Is the Luwak back in stock?").count() == 1
+    assert errors == []
+
+
+def test_messages_and_product_titles_render_as_text(shop, page, screenshot, errors):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    user = make_customer(shop, first=XSS, last="")
+    room = open_room_for(shop, user, subject=XSS, message=XSS)
+    agent_says(shop, room["id"], XSS)
+    agent_says(shop, room["id"], message_type="PRODUCT", product_id=shop.products["tea"].pk)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    expect(page.locator(".oc-room-subject")).to_have_text(XSS)
+    page.locator(".oc-room").first.click()
+    texts = widget_log(page).locator(".oc-msg-text")
+    expect(texts).to_have_count(2)
+    expect(texts.nth(0)).to_have_text(XSS)
+    expect(texts.nth(1)).to_have_text(XSS)
+    expect(widget_log(page).locator(".oc-card-title")).to_have_text(XSS_TITLE)
+    expect(page.locator(".oc-title")).to_have_text(XSS)
+    shot(screenshot, "widget-xss-as-text")
+    assert page.locator(".oc-widget img[src=x], .oc-widget img[src$='/x']").count() == 0
+    page.wait_for_timeout(300)  # an onerror handler would have fired by now
+    assert dialogs == []
+    assert errors == []
+
+
+def test_the_widget_catches_up_after_the_server_restarts(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Restart", "Are you there?")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(1)
+    agent_says(shop, room["id"], "Yes, here.")
+    expect(widget_log(page).locator(".oc-theirs")).to_have_count(1)
+
+    server = shop.server
+    port = server.port
+    server.stop()
+    chat = ChatRoom.objects.get(pk=room["id"])
+    services.post_message(chat, shop.agent, message="Sent while you were away.")
+    expect(page.locator(".oc-conn")).to_be_visible()
+    shot(screenshot, "widget-reconnecting")
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            server.start(port=port)
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+    theirs = widget_log(page).locator(".oc-theirs .oc-msg-text")
+    expect(theirs).to_have_count(2, timeout=20_000)
+    expect(theirs.nth(1)).to_have_text("Sent while you were away.")
+    agent_says(shop, room["id"], "And this one live.")
+    expect(theirs).to_have_count(3)
+    expect(theirs.nth(2)).to_have_text("And this one live.")
+    assert errors == []
+
+
+def test_narrow_screens_get_the_widget_full_screen(shop, page, screenshot, errors):
+    page.set_viewport_size({"width": 375, "height": 740})
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "On my phone", "Hello from my phone")
+    agent_says(shop, room["id"], "Hello! How can we help?")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(2)
+    box = page.locator(".oc-panel").bounding_box()
+    assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 375, 740)
+    expect(page.locator(".oc-launcher")).to_be_hidden()  # the header's close button closes it
+    shot(screenshot, "widget-mobile")
+    page.keyboard.press("Escape")
+    expect(page.locator(".oc-panel")).to_be_hidden()
+    expect(page.locator(".oc-launcher")).to_be_focused()
+    assert errors == []
+
+
+def test_switching_the_store_to_indonesian_translates_the_widget(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    page.goto(shop.server.url + "/")
+    page.select_option("#language_selector select[name=language]", "id")
+    page.locator("#language_selector button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    launcher = page.locator(".oc-launcher")
+    expect(launcher).to_have_attribute("aria-label", "Chat dengan kami")
+    launcher.click()
+    expect(page.locator(".oc-title")).to_have_text("Percakapan baru")
+    expect(page.get_by_role("button", name="Mulai percakapan")).to_be_visible()
+    shot(screenshot, "widget-indonesian")
+    page.select_option("#language_selector select[name=language]", "en")
+    page.locator("#language_selector button[type=submit]").click()
+    expect(page.locator(".oc-launcher")).to_have_attribute("aria-label", re.compile("^Close chat|^Chat with us"))
+    assert errors == []
