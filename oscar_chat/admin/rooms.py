@@ -18,6 +18,7 @@ from django.views.i18n import JavaScriptCatalog
 from .. import conf, selectors, services
 from ..api.serializers import message_data, room_data, user_summary
 from ..models import ChatMessage, ChatRoom
+from ..templatetags.oscar_chat import _currency_formats
 from ..roles import display_name, is_agent
 from . import selectors as dashboard
 from .filters import AssigneeFilter, UnreadFilter
@@ -250,13 +251,15 @@ class ChatRoomAdmin(admin.ModelAdmin):
             "me": user_summary(request.user),
             "isAgent": is_agent(request.user),
             "roomUrl": reverse("admin:%s_%s_change" % info, args=[0]).replace("/0/", "/{id}/"),
-            "pollInterval": conf.get("SSE_RETRY_MS") * 5,
+            "pollInterval": conf.get("WIDGET_POLL_INTERVAL_MS"),
+            "currencyFormats": _currency_formats(),
         }
 
     def changelist_view(self, request, extra_context=None):
         agent = self.is_agent_here(request)
         unread = selectors.unread_summary(request.user) if agent else dashboard.agents_unread_summary()
         context = {
+            "title": _("Customer conversations"),
             "chat_unread": unread,
             "chat_config": {**self.live_config(request), "live": agent, "unreadTotal": unread["total"]},
             **(extra_context or {}),

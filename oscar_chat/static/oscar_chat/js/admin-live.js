@@ -12,6 +12,8 @@
   var NOTIFY_KEY = "oscarChat.admin.notify";
   var baseTitle = document.title;
 
+  if (config.currencyFormats) OC.currencyFormats = config.currencyFormats;
+
   var admin = (OC.admin = {
     config: config,
     client: null,
