@@ -24,13 +24,17 @@ DEFAULTS = {
     ],
     # Code of the product attribute shown as a card's brand.
     "BRAND_ATTRIBUTE": "brand",
-    # Server-Sent Events: reconnection delay sent as ``retry:``, keep-alive period, ticket lifetime,
-    # the most missed messages replayed on resume before a ``reset`` event, and typing throttle.
+    # Server-Sent Events (README, "Real time"): reconnection delay sent as ``retry:``; keep-alive
+    # period (at most 20 s); ticket lifetime; the most missed messages replayed on resume
+    # before a ``reset`` event; events held for a client that stopped reading before its
+    # stream is closed; how often a server process checks the database for messages the
+    # channel layer lost; typing throttle (whole seconds with the Redis cache).
     "SSE_RETRY_MS": 3000,
     "SSE_KEEPALIVE_SECONDS": 15,
     "SSE_TICKET_TTL": 60,
     "SSE_REPLAY_LIMIT": 500,
     "SSE_MAX_BUFFERED_EVENTS": 1000,
+    "SSE_CATCHUP_SECONDS": 5,
     "TYPING_THROTTLE_SECONDS": 1.0,
     # Customer widget ({% oscar_chat_widget %}): polling period when the stream cannot be opened,
     # URL of Django's JavaScript catalog (None: the URL named "javascript-catalog", "" for none),
@@ -38,6 +42,9 @@ DEFAULTS = {
     "WIDGET_POLL_INTERVAL_MS": 5000,
     "WIDGET_JS_CATALOG_URL": None,
     "WIDGET_FOR_AGENTS": False,
+    # Path of the stream, for ``oscar_chat.asgi.wrap``. None: found in the URLconf, where the
+    # store mounted ``oscar_chat.api.urls`` (e.g. ``/api/chat/sse``).
+    "SSE_PATH": None,
 }
 
 

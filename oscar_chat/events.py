@@ -1,9 +1,20 @@
 """Publishing chat events to the channel layer, after the writing transaction commits.
 
-Groups: every event of a room goes to the group of its customer (``oscar_chat.user.<id>``)
-and once to the group all agents' streams share (``oscar_chat.agents``), so an event costs
-two group messages whatever the number of agents online. Each group gets the room as its
-side sees it (unread counts differ for the customer and the agents).
+Groups (see the README, "Real time"):
+
+- ``oscar_chat.messages``: every message, once. Each server process that has streams open
+  holds one subscription to it and hands each message to its local streams in ``seq``
+  order, repairing gaps from the database (``oscar_chat.sse.hub``). A message costs one
+  group message whatever the number of streams, agents included.
+- ``oscar_chat.user.<customer id>``: room, typing and read events of that customer's rooms,
+  as the customer sees them.
+- ``oscar_chat.agents``: the same events of every room, as the agents see them (one group
+  message per event, however many agents are online).
+- ``oscar_chat.room.<room id>``: the same events of one room, with both views, for streams
+  narrowed with ``?room=``.
+
+Every payload names the group it was sent to (``group``): a process subscribes once per
+group for all of its streams and routes by that name.
 """
 
 import logging
@@ -14,6 +25,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+MESSAGES_GROUP = "oscar_chat.messages"
 AGENTS_GROUP = "oscar_chat.agents"
 
 
@@ -21,32 +33,61 @@ def user_group(user_id):
     return f"oscar_chat.user.{user_id}"
 
 
+def room_group(room_id):
+    return f"oscar_chat.room.{room_id}"
+
+
 def _send(group, payload):
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, payload)
-    except Exception:  # noqa: BLE001 - a broken layer must never fail a send; resume repairs streams
+        async_to_sync(layer.group_send)(group, {**payload, "group": group})
+    except Exception:  # noqa: BLE001 - a broken layer must never fail a write; streams repair from the database
         logger.exception("oscar_chat: could not publish %s event to %s", payload.get("event"), group)
 
 
-def _publish(room, event, customer_data, agent_data, *, seq=None, exclude_user_id=None):
-    """Send one event to the customer's group and the agents' group once the transaction commits."""
+def _publish(room, event, customer_data, agent_data, *, exclude_user_id=None):
+    """Send a room, typing or read event to the room's three groups once the transaction commits."""
 
     def send():
-        base = {"type": "chat.event", "event": event, "room": room.pk, "seq": seq, "exclude_user": exclude_user_id}
-        _send(user_group(room.user_id), {**base, "data": customer_data()})
-        _send(AGENTS_GROUP, {**base, "data": agent_data()})
+        customer_view = customer_data()
+        agent_view = customer_view if agent_data is customer_data else agent_data()
+        base = {
+            "type": "chat.event",
+            "event": event,
+            "room": room.pk,
+            "customer": room.user_id,
+            "exclude_user": exclude_user_id,
+        }
+        _send(user_group(room.user_id), {**base, "data": customer_view})
+        _send(AGENTS_GROUP, {**base, "data": agent_view})
+        both = {**base, "data": customer_view}
+        if agent_view != customer_view:
+            both["agent_data"] = agent_view
+        _send(room_group(room.pk), both)
 
     transaction.on_commit(send)
 
 
 def publish_message(message):
+    """One group message for every stream of every process; ``seq`` orders and repairs delivery."""
     from .api.serializers import message_data
 
-    data = lambda: message_data(message)  # noqa: E731 - the same for both sides
-    _publish(message.room, "message", data, data, seq=message.seq)
+    def send():
+        _send(
+            MESSAGES_GROUP,
+            {
+                "type": "chat.message",
+                "event": "message",
+                "seq": message.seq,
+                "room": message.room_id,
+                "customer": message.room.user_id,
+                "data": message_data(message),
+            },
+        )
+
+    transaction.on_commit(send)
 
 
 def publish_room(room):

@@ -90,3 +90,29 @@ def unread_summary(user):
         total += agent["total"]
         count += agent["rooms"]
     return {"total": total, "rooms": count}
+
+
+def stream_position():
+    """The ``seq`` of the last committed message (0 before the first).
+
+    Seqs are taken in commit order under a row lock, so every message with a smaller seq
+    is committed too: a reader that saw this position can read everything up to it.
+    """
+    from .models import StreamSequence
+
+    return StreamSequence.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
+
+
+def stream_messages(*, after, upto, user=None, room_id=None, limit=None):
+    """Messages with ``after < seq <= upto`` in seq order, of one room, of one customer's rooms, or all.
+
+    ``user``: only that customer's rooms (a customer's stream); ``room_id``: only that room;
+    neither: every room (an agent's stream, or a server process repairing its feed).
+    """
+    messages = ChatMessage.objects.filter(seq__gt=after, seq__lte=upto)
+    if room_id is not None:
+        messages = messages.filter(room_id=room_id)
+    if user is not None:
+        messages = messages.filter(room__user=user)
+    messages = messages.select_related("sender", "product", "room").order_by("seq")
+    return list(messages[:limit] if limit else messages)

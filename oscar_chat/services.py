@@ -1,5 +1,8 @@
 """Every write of the chat. Views, admin and consumers call these; events leave from here."""
 
+import hashlib
+import logging
+import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -13,6 +16,7 @@ from .models import ChatMessage, ChatRoom, StreamSequence
 from .roles import is_agent
 
 MessageType = ChatMessage.MessageType
+logger = logging.getLogger(__name__)
 
 
 def _next_stream_seq():
@@ -211,19 +215,64 @@ def mark_read(room, reader):
     return room
 
 
-def set_typing(room, user, is_typing):
-    """Tell the other participants that ``user`` is (or stopped) typing.
+# How long a "typing" stays shown on the other side without news (clients expire it too).
+TYPING_SHOWN_SECONDS = 30
 
-    Repeats of the same state within ``TYPING_THROTTLE_SECONDS`` are dropped, so a client
-    that reports every keystroke sends at most one event a second; a change always passes.
+
+def set_typing(room, user, is_typing):
+    """Tell the other participants that ``user`` is (or stopped) typing. Returns whether an event left.
+
+    At most one "typing" event a second per user and room (``TYPING_THROTTLE_SECONDS``), so a
+    client may report every keystroke; "stopped" passes only after a "typing" that went out,
+    so the other side is never left showing a typist who stopped. The marks live in Django's
+    cache (Redis when REDIS_URL is set), so the throttle holds across server processes.
     """
     from django.core.cache import cache
 
-    key = f"oscar_chat:typing:{room.pk}:{user.pk}"
-    state = "1" if is_typing else "0"
-    timeout = conf.get("TYPING_THROTTLE_SECONDS")
-    if cache.get(key) == state:
+    base = f"oscar_chat:typing:{room.pk}:{user.pk}"
+    try:
+        if is_typing:
+            # add() is atomic: of concurrent reports within the window only one passes.
+            if not cache.add(f"{base}:recent", 1, timeout=conf.get("TYPING_THROTTLE_SECONDS")):
+                return False
+            cache.set(f"{base}:shown", 1, timeout=TYPING_SHOWN_SECONDS)
+        elif not cache.delete(f"{base}:shown"):
+            return False
+    except Exception:  # noqa: BLE001 - the cache being down must not fail the request; typing is a hint
+        logger.warning("oscar_chat: typing throttle unavailable (cache error)", exc_info=True)
         return False
-    cache.set(key, state, timeout=timeout)
     events.publish_typing(room, user, bool(is_typing))
     return True
+
+
+def _ticket_key(ticket):
+    # Only a digest is stored: a cache dump reveals no usable ticket.
+    return "oscar_chat:sse-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def issue_stream_ticket(user):
+    """A single-use ticket opening ``user``'s event stream, for clients that cannot send headers.
+
+    Returns ``(ticket, lifetime in seconds)``. Kept in Django's cache (Redis when REDIS_URL is
+    set), so a ticket issued by one server process opens a stream on any other.
+    """
+    from django.core.cache import cache
+
+    ticket = secrets.token_urlsafe(32)
+    lifetime = int(conf.get("SSE_TICKET_TTL"))
+    cache.set(_ticket_key(ticket), user.pk, timeout=lifetime)
+    return ticket, lifetime
+
+
+def redeem_stream_ticket(ticket):
+    """The id of the user a valid ticket was issued to, consuming it; None if unknown, used or expired."""
+    from django.core.cache import cache
+
+    if not ticket or len(ticket) > 200:
+        return None
+    key = _ticket_key(ticket)
+    user_id = cache.get(key)
+    # delete() reports whether the key was still there: of two concurrent uses only one wins.
+    if user_id is None or not cache.delete(key):
+        return None
+    return user_id

@@ -10,5 +10,11 @@ django_application = get_asgi_application()
 from django.conf import settings  # noqa: E402 - after Django is set up
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from oscar_chat.asgi import wrap  # noqa: E402
+
 # Static files are served by daphne itself in the sandbox; a store puts them behind its web server.
-application = ASGIStaticFilesHandler(django_application) if settings.DEBUG else django_application
+if settings.DEBUG:
+    django_application = ASGIStaticFilesHandler(django_application)
+
+# The chat's event stream (GET /api/chat/sse) beside the store.
+application = wrap(django_application)

@@ -6,6 +6,7 @@ in-memory channel layer, one process), MEDIA_ROOT, SECRET_KEY, DEBUG.
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -126,10 +127,13 @@ else:
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
+    # Pub/sub ignores Redis database numbers: the prefix keeps stores (and test runs) that
+    # share one Redis server apart. The layer class is chosen by measurement (README).
+    _redis_db = urlparse(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": os.environ.get("OSCAR_CHAT_CHANNEL_LAYER", "channels_redis.pubsub.RedisPubSubChannelLayer"),
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"oscar_chat_sandbox.db{_redis_db}.")},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -176,3 +180,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"oscar_chat": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# Numeric OSCAR_CHAT_* settings from the environment (the tests run servers with short
+# keep-alives and ticket lifetimes this way), e.g. OSCAR_CHAT_SSE_KEEPALIVE_SECONDS=0.5.
+from oscar_chat.conf import DEFAULTS as _CHAT_DEFAULTS  # noqa: E402
+
+for _name, _default in _CHAT_DEFAULTS.items():
+    _value = os.environ.get(f"OSCAR_CHAT_{_name}")
+    if _value is not None and isinstance(_default, (int, float)) and not isinstance(_default, bool):
+        _number = float(_value)
+        globals()[f"OSCAR_CHAT_{_name}"] = int(_number) if isinstance(_default, int) and _number.is_integer() else _number

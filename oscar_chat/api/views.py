@@ -1,10 +1,14 @@
 """HTTP API of the chat (contract: API.md). Thin: parse input, call services/selectors, render."""
 
+import logging
+
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -18,6 +22,7 @@ from .auth import ChatAPIView
 from .pagination import RoomCursorPagination
 
 MAX_ID = 2**63 - 1
+logger = logging.getLogger(__name__)
 
 
 def _room_or_404(request, room_id):
@@ -210,6 +215,47 @@ class UnreadView(ChatAPIView):
     )
     def get(self, request):
         return Response(selectors.unread_summary(request.user))
+
+
+class StreamUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy("Live updates are unavailable right now. Try again shortly.")
+    default_code = "unavailable"
+
+
+class StreamTicketView(ChatAPIView):
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "StreamTicket", {"ticket": serializers.CharField(), "expires_in": serializers.IntegerField()}
+        ),
+        summary="A single-use ticket opening the event stream (GET sse?ticket=...) for a browser EventSource",
+    )
+    def post(self, request):
+        try:
+            ticket, lifetime = services.issue_stream_ticket(request.user)
+        except Exception as exc:  # noqa: BLE001 - the ticket store (cache) is down
+            logger.exception("oscar_chat: could not issue a stream ticket")
+            raise StreamUnavailable() from exc
+        return Response({"ticket": ticket, "expires_in": lifetime})
+
+
+class EventStreamView(ChatAPIView):
+    """Documents ``GET sse``. The stream is served by ``oscar_chat.asgi.wrap`` in front of Django;
+    this view answers only where that is missing from the store's ASGI file."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("room", int, description="Only this room's events (404 if not visible)."),
+            OpenApiParameter("last_event_id", int, description="Resume after this event id (or the Last-Event-ID header)."),
+            OpenApiParameter("ticket", str, description="A ticket from POST sse/ticket, instead of a header."),
+        ],
+        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+        summary="The event stream: message, room, typing, read (and reset) events",
+    )
+    def get(self, request):
+        logger.error("oscar_chat: GET sse reached Django; serve the ASGI app through oscar_chat.asgi.wrap")
+        raise StreamUnavailable(_("The event stream is not served by this server's ASGI application."))
 
 
 @extend_schema(exclude=True)

@@ -1,0 +1,61 @@
+"""What a store puts in its ASGI file to serve the event stream (README, "Real time")::
+
+    from django.core.asgi import get_asgi_application
+    django_application = get_asgi_application()
+
+    from oscar_chat.asgi import wrap
+    application = wrap(django_application)
+
+``wrap`` sends ``GET <mount>/sse`` to ``EventStreamConsumer`` and everything else to Django.
+The path is found in the URLconf, wherever the store mounted ``oscar_chat.api.urls``
+(``path("api/chat/", include("oscar_chat.api.urls"))`` gives ``/api/chat/sse``);
+``OSCAR_CHAT_SSE_PATH`` sets it explicitly. Stores that route with Channels' own
+``URLRouter`` can use ``http_urlpatterns()`` instead.
+"""
+
+import logging
+
+from django.urls import NoReverseMatch, re_path, reverse
+
+from . import conf
+from .sse.consumer import EventStreamConsumer
+
+logger = logging.getLogger(__name__)
+
+
+def stream_path():
+    """The path of the stream, without a trailing slash (None if the API is not mounted)."""
+    path = conf.get("SSE_PATH")
+    if not path:
+        try:
+            path = reverse("oscar_chat_api:sse")
+        except NoReverseMatch:
+            logger.warning("oscar_chat: the chat API is not in the URLconf; the event stream is not served")
+            return None
+    return "/" + path.strip("/")
+
+
+def http_urlpatterns():
+    """Channels ``URLRouter`` patterns for the stream (put them before Django's catch-all)."""
+    path = stream_path()
+    return [re_path(rf"^{path.lstrip('/')}/?$", EventStreamConsumer.as_asgi())] if path else []
+
+
+def wrap(django_application):
+    """An ASGI application serving the stream and handing every other request to Django's."""
+    consumer = EventStreamConsumer.as_asgi()
+    found = []
+
+    async def application(scope, receive, send):
+        if scope["type"] == "http":
+            if not found:
+                found.append(stream_path())
+            path = scope["path"]
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root):]
+            if found[0] is not None and path.rstrip("/") == found[0]:
+                return await consumer(scope, receive, send)
+        return await django_application(scope, receive, send)
+
+    return application

@@ -1,0 +1,109 @@
+"""Who opens a stream, and what it asks for. Runs in a worker thread (it reads the database)."""
+
+import re
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib import auth
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from .. import selectors, services
+from ..roles import is_agent
+
+# Query parameters that carry a token in other APIs: never accepted here (API.md, "auth").
+TOKEN_PARAMETERS = {"token", "access", "access_token", "jwt", "auth", "authorization", "bearer", "refresh"}
+JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$")
+MAX_ID = 2**63 - 1
+
+
+class StreamRefused(Exception):
+    def __init__(self, status, detail, code=None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = str(detail)
+        self.code = code
+
+
+@dataclass
+class StreamRequest:
+    user: object
+    is_agent: bool
+    room: object  # the room of ?room=, or None
+    last_event_id: int | None
+
+
+def _not_authenticated(detail=None, code="not_authenticated"):
+    return StreamRefused(401, detail or _("Authentication credentials were not provided."), code)
+
+
+def _user_from_session(request):
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return None
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    user = auth.get_user(request)
+    return user if user.is_authenticated else None
+
+
+def _user_from_ticket(ticket):
+    from django.contrib.auth import get_user_model
+
+    user_id = services.redeem_stream_ticket(ticket)
+    if user_id is None:
+        raise _not_authenticated(_("This ticket is invalid, used or expired."), "invalid_ticket")
+    return get_user_model()._default_manager.filter(pk=user_id).first()
+
+
+def _user_from_bearer(request):
+    try:
+        found = JWTAuthentication().authenticate(request)
+    except exceptions.AuthenticationFailed as exc:
+        detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
+        raise _not_authenticated(detail, "token_not_valid") from exc
+    return found[0] if found else None
+
+
+def _parse_id(value, name):
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise StreamRefused(400, _("%(name)s must be a non-negative integer.") % {"name": name}, "invalid")
+    return int(value)
+
+
+def authenticate_stream(request):
+    """The ``StreamRequest`` of an ``HttpRequest`` for the stream, or ``StreamRefused``.
+
+    Credentials, in order: ``?ticket=`` (single use), ``Authorization: Bearer``, the session
+    cookie. A token of any other kind in the query string is refused outright.
+    """
+    query = request.GET
+    for name, values in query.lists():
+        if name.lower() in TOKEN_PARAMETERS or any(JWT_SHAPE.match(v) for v in values):
+            raise _not_authenticated(
+                _("Tokens are not accepted in the query string. Send an Authorization header, or use a ticket."),
+                "token_in_query",
+            )
+    ticket = query.get("ticket")
+    if ticket is not None:
+        user = _user_from_ticket(ticket)
+    else:
+        user = _user_from_bearer(request) or _user_from_session(request)
+    if user is None or not user.is_active:
+        raise _not_authenticated()
+
+    room = None
+    room_id = _parse_id(query.get("room"), "room")
+    if room_id is not None:
+        room = selectors.get_visible_room(user, room_id)
+        if room is None:
+            raise StreamRefused(404, _("No such conversation."), "not_found")
+
+    last_event_id = _parse_id(
+        request.headers.get("Last-Event-ID") or query.get("last_event_id"), "Last-Event-ID"
+    )
+    return StreamRequest(user=user, is_agent=is_agent(user), room=room, last_event_id=last_event_id)

@@ -1,0 +1,302 @@
+"""``GET sse``: the event stream of a customer (their rooms), an agent (every room) or one room.
+
+A Channels ``AsyncHttpConsumer`` stops as soon as ``handle()`` returns, and it processes
+one message at a time: a ``handle()`` that stayed open would never see ``http.disconnect``.
+So this consumer opens the stream from ``http_request`` and returns; from then on the
+process's hub offers it events (``offer_message``, ``offer_event``), a writer task sends
+them and the keep-alives, and ``http.disconnect`` ends it all (``_close``).
+"""
+
+import asyncio
+import io
+import json
+import logging
+from collections import deque
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.http import AsyncHttpConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+from django.core.handlers.asgi import ASGIRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .. import conf, events
+from . import auth, wire
+from .flow import flow_for
+from .hub import hub_for, load_messages, stream_position
+
+logger = logging.getLogger(__name__)
+
+MAX_KEEPALIVE_SECONDS = 20.0
+
+
+def _open_request(scope, body):
+    """Authenticate and validate in a worker thread (database reads)."""
+    request = ASGIRequest(scope, io.BytesIO(body))
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        try:
+            return auth.authenticate_stream(request), language, None
+        except auth.StreamRefused as refused:
+            return None, language, refused
+
+
+class EventStreamConsumer(AsyncHttpConsumer):
+    """Serve with ``oscar_chat.asgi.wrap(django_asgi_app)`` (or route ``EventStreamConsumer.as_asgi()``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = deque()  # (seq or None, bytes) waiting for the writer
+        self.wakeup = asyncio.Event()
+        self.position = None  # seq up to which every visible message was sent
+        self.replaying = True
+        self.hub = None
+        self.flow = None
+        self.writer = None
+        self.closed = False
+        self.overflowed = False
+        self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
+
+    # Channels plumbing ---------------------------------------------------------------
+
+    async def __call__(self, scope, receive, send):
+        # Unlike AsyncConsumer, no channel of our own: the process's hub receives for us.
+        self.scope = scope
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            await self._close()
+
+    async def dispatch(self, message):
+        # AsyncConsumer.dispatch closes old database connections before every message (a
+        # thread hop); the database is only used through database_sync_to_async here.
+        await getattr(self, get_handler_name(message))(message)
+
+    async def http_request(self, message):
+        self.body.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        if not await self._open(b"".join(self.body)):
+            raise StopConsumer()
+
+    async def http_disconnect(self, message):
+        raise StopConsumer()
+
+    # Opening -----------------------------------------------------------------------
+
+    async def _open(self, body):
+        if self.scope.get("method") not in ("GET", "HEAD"):
+            await self._refuse(405, _("Method not allowed."), extra=[(b"allow", b"GET")])
+            return False
+        stream, language, refused = await database_sync_to_async(_open_request)(self.scope, body)
+        if refused is not None:
+            with translation.override(language):
+                await self._refuse(refused.status, refused.detail, code=refused.code)
+            return False
+        self.user, self.is_agent, self.room_id = stream.user, stream.is_agent, stream.room.pk if stream.room else None
+
+        layer = get_channel_layer()
+        try:
+            if layer is None:
+                raise RuntimeError("no channel layer is configured (CHANNEL_LAYERS)")
+            self.hub = hub_for(layer)
+            await self.hub.attach(self, self._groups())
+        except Exception:  # noqa: BLE001 - layer down or misconfigured: a clear 503, never a 500
+            logger.exception("oscar_chat: cannot open an event stream")
+            self.hub = None
+            with translation.override(language):
+                await self._refuse(503, _("Live updates are unavailable right now. Try again shortly."), code="unavailable",
+                                   extra=[(b"retry-after", b"5")])
+            return False
+
+        await self.send_headers(
+            status=200,
+            headers=[
+                (b"content-type", b"text/event-stream; charset=utf-8"),
+                (b"cache-control", b"no-cache"),
+                (b"x-accel-buffering", b"no"),
+            ],
+        )
+        self.flow = flow_for(self.base_send)
+        if self.scope["method"] == "HEAD":
+            await self._end()
+            return False
+        try:
+            await self._replay(stream.last_event_id)
+        except Exception:  # noqa: BLE001 - e.g. the database went away: end the stream, the client resumes
+            logger.exception("oscar_chat: could not replay missed messages")
+            await self._end()
+            return False
+        self.writer = asyncio.ensure_future(self._write_loop())
+        return True
+
+    def _groups(self):
+        if self.room_id is not None:
+            return [events.room_group(self.room_id)]
+        if self.is_agent:
+            # Their own rooms as a customer (rare, but possible) come through their own group.
+            return [events.AGENTS_GROUP, events.user_group(self.user.pk)]
+        return [events.user_group(self.user.pk)]
+
+    async def _replay(self, last_event_id):
+        """``retry:``, then the missed messages (or ``reset``); then live events take over."""
+        retry = conf.get("SSE_RETRY_MS")
+        current = await stream_position()
+        if last_event_id is None:
+            chunks = [wire.preamble(retry, event_id=current)]
+        elif last_event_id > current:
+            # An id this store never gave (another database?): start afresh, and say so.
+            chunks = [wire.preamble(retry), self._reset_frame(current)]
+        else:
+            limit = int(conf.get("SSE_REPLAY_LIMIT"))
+            missed = await load_messages(
+                last_event_id,
+                current,
+                limit + 1,
+                user=None if self.is_agent or self.room_id else self.user,
+                room_id=self.room_id,
+            )
+            chunks = [wire.preamble(retry)]
+            if len(missed) > limit:
+                chunks.append(self._reset_frame(current))
+            else:
+                chunks.extend(wire.frame("message", data, event_id=seq) for seq, _room, _customer, data in missed)
+        await self.send_body(b"".join(chunks), more_body=True)
+
+        # Live messages offered meanwhile were held; keep those after the replay, in order.
+        self.position = current
+        held, self.pending = self.pending, deque()
+        self.replaying = False
+        for seq, chunk in held:
+            if seq is None or seq > self.position:
+                self.position = seq if seq is not None else self.position
+                self._push(seq, chunk)
+
+    def _reset_frame(self, position):
+        return wire.frame(
+            "reset",
+            {"last_event_id": position, "reason": "too_many_missed"},
+            event_id=position,
+        )
+
+    async def _refuse(self, status, detail, code=None, extra=()):
+        body = {"detail": detail}
+        if code:
+            body["code"] = code
+        headers = [(b"content-type", b"application/json")]
+        if status == 401:
+            headers.append((b"www-authenticate", b'Bearer realm="api"'))
+        await self.send_response(status, json.dumps(body).encode(), headers=headers + list(extra))
+
+    # Offered by the hub (synchronous: no waiting inside the hub's loop) -----------------
+
+    def offer_message(self, seq, room_id, customer_id, chunk):
+        if self.closed:
+            return
+        if self.room_id is not None:
+            visible = room_id == self.room_id
+        else:
+            visible = self.is_agent or customer_id == self.user.pk
+        if self.replaying:
+            if visible:
+                self.pending.append((seq, chunk))
+            return
+        if seq <= self.position:
+            return
+        self.position = seq
+        if visible:
+            self._push(seq, chunk)
+
+    def offer_event(self, payload, frames):
+        if self.closed or payload.get("exclude_user") == self.user.pk:
+            return
+        group = payload.get("group")
+        own_room = payload.get("customer") == self.user.pk
+        if group == events.AGENTS_GROUP and own_room:
+            return  # this agent gets it from their own group, as the customer they are there
+        view = "agent" if self.is_agent and not own_room and group != events.user_group(self.user.pk) else "customer"
+        chunk = frames.get(view)
+        if chunk is None:
+            data = payload.get("agent_data", payload["data"]) if view == "agent" else payload["data"]
+            chunk = frames[view] = wire.frame(payload["event"], data)
+        self._push(None, chunk)
+
+    def _push(self, seq, chunk):
+        if self.replaying:
+            self.pending.append((seq, chunk))
+            return
+        if len(self.pending) >= self.max_buffered:
+            self._overflow()
+            return
+        self.pending.append((seq, chunk))
+        self.wakeup.set()
+
+    # Writing -----------------------------------------------------------------------
+
+    async def _write_loop(self):
+        keepalive = min(float(conf.get("SSE_KEEPALIVE_SECONDS")), MAX_KEEPALIVE_SECONDS)
+        writable = self.flow.writable
+        while True:
+            if not self.pending:
+                self.wakeup.clear()
+                try:
+                    await asyncio.wait_for(self.wakeup.wait(), keepalive)
+                except asyncio.TimeoutError:
+                    if writable.is_set():
+                        self.pending.append((None, wire.KEEPALIVE))
+                    continue
+            if not writable.is_set():
+                # The client is not reading; hold events (up to max_buffered) until it does.
+                await writable.wait()
+            chunks = b"".join(chunk for _seq, chunk in self.pending)
+            self.pending.clear()
+            await self.send_body(chunks, more_body=True)
+
+    def _overflow(self):
+        """The client stopped reading: drop the stream rather than buffer without bound."""
+        if self.overflowed:
+            return
+        self.overflowed = True
+        logger.warning(
+            "oscar_chat: closing the event stream of user %s: more than %d events waiting for a client that is not reading",
+            self.user.pk,
+            self.max_buffered,
+        )
+        self.pending.clear()
+        if self.writer is not None:
+            self.writer.cancel()
+        if not self.flow.abort():
+            # No hold on the socket (another server): end the response; the client resumes.
+            asyncio.ensure_future(self._end())
+
+    async def _end(self):
+        """Finish the response (the server then reports http.disconnect)."""
+        self.flow.release()
+        await self.send_body(b"")
+
+    # Closing -----------------------------------------------------------------------
+
+    async def _close(self):
+        """Leave the hub's groups, stop the writer, let go of the socket. Runs once."""
+        if self.closed:
+            return
+        self.closed = True
+        self.pending.clear()
+        if self.writer is not None:
+            self.writer.cancel()
+            try:
+                await self.writer
+            except BaseException:  # noqa: BLE001 - cancelled, or failed writing to a gone client
+                pass
+            self.writer = None
+        if self.flow is not None:
+            self.flow.release()
+        if self.hub is not None:
+            hub, self.hub = self.hub, None
+            await hub.detach(self)
