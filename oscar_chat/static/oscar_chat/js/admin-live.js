@@ -172,7 +172,11 @@
   // The live client, for agents only (staff who may only view have no stream of every room).
   admin.start = function () {
     if (!config.live || !OC.Client) return null;
-    var client = (admin.client = new OC.Client({ apiRoot: config.apiRoot, pollInterval: config.pollInterval }));
+    var client = (admin.client = new OC.Client({
+      apiRoot: config.apiRoot,
+      csrfToken: config.csrfToken,
+      pollInterval: config.pollInterval,
+    }));
     client.on("connection", renderConnection);
     renderConnection("connecting");
     renderNotifyToggle();
