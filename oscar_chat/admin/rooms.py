@@ -65,14 +65,10 @@ def _manage_action(status=None, priority=None, assign_to_me=False, *, name, desc
                     if old != new
                 ]
                 modeladmin.log_change(request, room, [{"changed": {"fields": fields}}])
-        modeladmin.message_user(request, done(changed), messages.SUCCESS)
+        modeladmin.message_user(request, done(changed) % {"count": changed}, messages.SUCCESS)
 
     action.__name__ = name
     return admin.action(description=description, permissions=["change"])(action)
-
-
-def _count_message(singular, plural):
-    return lambda n: ngettext(singular, plural, n) % {"count": n}
 
 
 @admin.register(ChatRoom)
@@ -80,12 +76,13 @@ class ChatRoomAdmin(admin.ModelAdmin):
     list_display = [
         "customer_column",
         "subject_column",
+        # Beside the subject, where a narrow screen still shows it.
+        "unread_column",
         "status_column",
         "priority_column",
         "assignee_column",
         "preview_column",
         "activity_column",
-        "unread_column",
     ]
     list_display_links = ["subject_column"]
     list_filter = ["status", "priority", AssigneeFilter, UnreadFilter]
@@ -103,33 +100,33 @@ class ChatRoomAdmin(admin.ModelAdmin):
             assign_to_me=True,
             name="assign_to_me",
             description=gettext_lazy("Assign selected conversations to me"),
-            done=_count_message("%(count)d conversation assigned to you.", "%(count)d conversations assigned to you."),
+            done=lambda n: ngettext("%(count)d conversation assigned to you.", "%(count)d conversations assigned to you.", n),
         ),
         _manage_action(
             status=Status.RESOLVED,
             name="resolve",
             description=gettext_lazy("Mark selected conversations resolved"),
-            done=_count_message("%(count)d conversation resolved.", "%(count)d conversations resolved."),
+            done=lambda n: ngettext("%(count)d conversation resolved.", "%(count)d conversations resolved.", n),
         ),
         _manage_action(
             status=Status.CLOSED,
             name="close",
             description=gettext_lazy("Close selected conversations"),
-            done=_count_message("%(count)d conversation closed.", "%(count)d conversations closed."),
+            done=lambda n: ngettext("%(count)d conversation closed.", "%(count)d conversations closed.", n),
         ),
         _manage_action(
             status=Status.OPEN,
             name="reopen",
             description=gettext_lazy("Reopen selected conversations"),
-            done=_count_message("%(count)d conversation reopened.", "%(count)d conversations reopened."),
+            done=lambda n: ngettext("%(count)d conversation reopened.", "%(count)d conversations reopened.", n),
         ),
         *[
             _manage_action(
                 priority=value,
                 name=f"set_priority_{value.lower()}",
                 description=format_lazy(gettext_lazy("Set priority: {priority}"), priority=label),
-                done=_count_message(
-                    "Priority changed on %(count)d conversation.", "Priority changed on %(count)d conversations."
+                done=lambda n: ngettext(
+                    "Priority changed on %(count)d conversation.", "Priority changed on %(count)d conversations.", n
                 ),
             )
             for value, label in Priority.choices
