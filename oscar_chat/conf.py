@@ -24,6 +24,11 @@ DEFAULTS = {
     ],
     # Code of the product attribute shown as a card's brand.
     "BRAND_ATTRIBUTE": "brand",
+    # Size of a product card's image, as Oscar's thumbnailer takes it ("width x height").
+    "CARD_IMAGE_SIZE": "300x300",
+    # Product search: results when no limit is given, and the most one search returns.
+    "PRODUCT_SEARCH_LIMIT": 20,
+    "PRODUCT_SEARCH_MAX_LIMIT": 50,
     # Server-Sent Events (README, "Real time"): reconnection delay sent as ``retry:``; keep-alive
     # period (at most 20 s); ticket lifetime; the most missed messages replayed on resume
     # before a ``reset`` event; events held for a client that stopped reading before its
@@ -36,15 +41,15 @@ DEFAULTS = {
     "SSE_MAX_BUFFERED_EVENTS": 1000,
     "SSE_CATCHUP_SECONDS": 5,
     "TYPING_THROTTLE_SECONDS": 1.0,
+    # Path of the stream, for ``oscar_chat.asgi.wrap``. None: found in the URLconf, where the
+    # store mounted ``oscar_chat.api.urls`` (e.g. ``/api/chat/sse``).
+    "SSE_PATH": None,
     # Customer widget ({% oscar_chat_widget %}): polling period when the stream cannot be opened,
     # URL of Django's JavaScript catalog (None: the URL named "javascript-catalog", "" for none),
     # and whether agents browsing the store get it too (they answer in the admin).
     "WIDGET_POLL_INTERVAL_MS": 5000,
     "WIDGET_JS_CATALOG_URL": None,
     "WIDGET_FOR_AGENTS": False,
-    # Path of the stream, for ``oscar_chat.asgi.wrap``. None: found in the URLconf, where the
-    # store mounted ``oscar_chat.api.urls`` (e.g. ``/api/chat/sse``).
-    "SSE_PATH": None,
 }
 
 

@@ -7,3 +7,12 @@ class RateLimited(Exception):
     def __init__(self, wait_seconds):
         super().__init__(f"Too many messages. Try again in {wait_seconds} seconds.")
         self.wait_seconds = wait_seconds
+
+
+class NotPurchasable(Exception):
+    """Oscar will not sell this product as asked; ``reason`` is Oscar's, ``variants`` a parent's children."""
+
+    def __init__(self, reason, variants=None):
+        super().__init__(reason)
+        self.reason = str(reason)
+        self.variants = variants

@@ -64,12 +64,20 @@ def room_history(room, *, before=None, after=None, limit=None):
     if after is not None:
         page = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
         has_more = len(page) > limit
-        return page[:limit], has_more
+        return _one_instance_per_sender(page[:limit]), has_more
     if before is not None:
         messages = messages.filter(id__lt=before)
     page = list(messages.order_by("-id")[: limit + 1])
     has_more = len(page) > limit
-    return list(reversed(page[:limit])), has_more
+    return _one_instance_per_sender(list(reversed(page[:limit]))), has_more
+
+
+def _one_instance_per_sender(messages):
+    # Django caches permissions per user instance: shared, is_agent() queries once per sender, not per message.
+    senders = {}
+    for message in messages:
+        message.sender = senders.setdefault(message.sender_id, message.sender)
+    return messages
 
 
 def unread_summary(user):

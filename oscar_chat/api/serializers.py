@@ -50,6 +50,32 @@ class ProductCardSerializer(serializers.Serializer):
     is_parent = serializers.BooleanField()
 
 
+class ProductSearchResultSerializer(serializers.Serializer):
+    results = ProductCardSerializer(many=True)
+
+
+class BasketSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    num_items = serializers.IntegerField()
+    total = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class BasketResultSerializer(serializers.Serializer):
+    basket = BasketSummarySerializer()
+
+
+class WishlistSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    url = serializers.CharField()
+
+
+class WishlistResultSerializer(serializers.Serializer):
+    wishlist = WishlistSummarySerializer()
+    added = serializers.BooleanField()
+
+
 class RoomSerializer(serializers.ModelSerializer):
     """A room as the viewer sees it. Context: ``viewer_is_customer`` (bool)."""
 
@@ -98,9 +124,10 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_product(self, message):
         if message.message_type != ChatMessage.MessageType.PRODUCT:
             return None
-        live_cards = self.context.get("live_cards") or {}
-        if message.product_id in live_cards:
-            return live_cards[message.product_id]
+        live_cards = self.context.get("live_cards")
+        if live_cards is not None:
+            # Built in one batch for the viewer; a product missing from it is gone or hidden.
+            return live_cards.get(message.product_id) or unavailable(message.product_snapshot)
         product = message.product
         if product is None or not product.is_public:
             return unavailable(message.product_snapshot)
@@ -186,6 +213,19 @@ class MessageCreateSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(required=False)
     client_id = serializers.CharField(required=False, max_length=64, allow_blank=False)
     file = serializers.FileField(required=False)
+
+
+class ProductSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    limit = serializers.IntegerField(required=False, min_value=1)
+
+    def validate_limit(self, value):
+        # Like DRF's max_page_size: a larger limit is served at the maximum, not refused.
+        return min(value, conf.get("PRODUCT_SEARCH_MAX_LIMIT"))
+
+
+class BasketAddSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(required=False, default=1, min_value=1, max_value=2**31 - 1)
 
 
 class HistoryQuerySerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from . import views
 app_name = "oscar_chat_api"
 
 ROOM = r"rooms/(?P<room_id>[0-9]{1,19})"
+PRODUCT = r"products/(?P<product_id>[0-9]{1,19})"
 
 urlpatterns = [
     re_path(r"^rooms/?$", views.RoomListView.as_view(), name="rooms"),
@@ -19,6 +20,10 @@ urlpatterns = [
     # GET sse is served by oscar_chat.asgi (its path is found by this name).
     re_path(r"^sse/?$", views.EventStreamView.as_view(), name="sse"),
     re_path(r"^sse/ticket/?$", views.StreamTicketView.as_view(), name="sse-ticket"),
+    re_path(r"^products/search/?$", views.ProductSearchView.as_view(), name="product-search"),
+    re_path(rf"^{PRODUCT}/?$", views.ProductDetailView.as_view(), name="product"),
+    re_path(rf"^{PRODUCT}/basket/?$", views.ProductBasketView.as_view(), name="product-basket"),
+    re_path(rf"^{PRODUCT}/wishlist/?$", views.ProductWishlistView.as_view(), name="product-wishlist"),
     re_path(
         r"^schema/?$",
         SpectacularAPIView.as_view(

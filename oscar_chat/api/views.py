@@ -9,17 +9,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from oscar.core.loading import feature_hidden
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, services
-from ..products import get_shareable_product
+from .. import conf, selectors, services
+from ..models import ChatMessage
+from ..products import (
+    basket_summary,
+    build_cards,
+    get_public_product,
+    get_shareable_product,
+    live_cards,
+    search_products,
+)
+from ..products import services as product_services
 from ..roles import is_agent
 from . import serializers as s
 from .auth import ChatAPIView
 from .pagination import RoomCursorPagination
+from .shop import request_basket, request_strategy
 
 MAX_ID = 2**63 - 1
 logger = logging.getLogger(__name__)
@@ -45,6 +56,14 @@ def _validated(serializer_class, data):
 
 def _viewer_is_customer(request, room):
     return room.user_id == request.user.pk or not is_agent(request.user)
+
+
+def _live_cards(request, messages):
+    """Cards of the products in ``messages``, live and priced for the requester, in one batch."""
+    product_ids = [m.product_id for m in messages if m.message_type == ChatMessage.MessageType.PRODUCT]
+    if not product_ids:
+        return {}
+    return live_cards(product_ids, request_strategy(request))
 
 
 def _room_response(request, room, status_code=200):
@@ -130,10 +149,11 @@ class RoomDetailView(ChatAPIView):
         if has_more and messages:
             cursor = {"after": messages[-1].pk} if "after" in query else {"before": messages[0].pk}
             next_url = request.build_absolute_uri(request.path) + "?" + urlencode(cursor)
+        context = {"live_cards": _live_cards(request, messages)}
         return Response(
             {
                 "room": s.room_data(room, viewer_is_customer=_viewer_is_customer(request, room)),
-                "results": [s.message_data(m) for m in messages],
+                "results": [s.message_data(m, context) for m in messages],
                 "has_more": has_more,
                 "next": next_url,
             }
@@ -163,7 +183,7 @@ class RoomDetailView(ChatAPIView):
             file=data.get("file"),
         )
         return Response(
-            s.message_data(message),
+            s.message_data(message, {"live_cards": _live_cards(request, [message])}),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -256,6 +276,69 @@ class EventStreamView(ChatAPIView):
     def get(self, request):
         logger.error("oscar_chat: GET sse reached Django; serve the ASGI app through oscar_chat.asgi.wrap")
         raise StreamUnavailable(_("The event stream is not served by this server's ASGI application."))
+
+
+def _public_product_or_404(product_id):
+    product = get_public_product(product_id)
+    if product is None:
+        raise Http404(_("No such product."))
+    return product
+
+
+class ProductSearchView(ChatAPIView):
+    @extend_schema(
+        parameters=[s.ProductSearchQuerySerializer],
+        responses=s.ProductSearchResultSerializer,
+        summary="Search public products by title words, brand, SKU or UPC (empty q: newest)",
+    )
+    def get(self, request):
+        query = _validated(s.ProductSearchQuerySerializer, request.query_params)
+        products = search_products(
+            query.get("q", ""), limit=query.get("limit") or conf.get("PRODUCT_SEARCH_LIMIT")
+        )
+        return Response({"results": build_cards(products, request_strategy(request))})
+
+
+class ProductDetailView(ChatAPIView):
+    @extend_schema(responses=s.ProductCardSerializer, summary="A public product's card")
+    def get(self, request, product_id):
+        product = _public_product_or_404(product_id)
+        return Response(build_cards([product], request_strategy(request))[0])
+
+
+class ProductBasketView(ChatAPIView):
+    @extend_schema(
+        request=s.BasketAddSerializer,
+        responses=s.BasketResultSerializer,
+        summary="Add a product to the requester's Oscar basket",
+    )
+    def post(self, request, product_id):
+        product = _public_product_or_404(product_id)
+        data = _validated(s.BasketAddSerializer, request.data)
+        basket = product_services.add_to_basket(
+            request_basket(request),
+            product,
+            quantity=data["quantity"],
+            user=request.user,
+            request=request._request,
+            sender=self,
+        )
+        return Response({"basket": basket_summary(basket)})
+
+
+class ProductWishlistView(ChatAPIView):
+    @extend_schema(request=None, responses=s.WishlistResultSerializer, summary="Add a product to the requester's wish list")
+    def post(self, request, product_id):
+        if feature_hidden("wishlists"):
+            raise Http404(_("Wish lists are not available."))
+        product = _public_product_or_404(product_id)
+        wishlist, added = product_services.add_to_wishlist(request.user, product)
+        return Response(
+            {
+                "wishlist": {"id": wishlist.pk, "name": wishlist.name, "url": wishlist.get_absolute_url()},
+                "added": added,
+            }
+        )
 
 
 @extend_schema(exclude=True)

@@ -45,7 +45,7 @@ def _currency_formats():
     if not isinstance(formats, dict):
         return {}
     return {
-        currency: spec.get("format")
+        currency: {"format": spec["format"], "currency_digits": bool(spec.get("currency_digits", True))}
         for currency, spec in formats.items()
         if isinstance(spec, dict) and isinstance(spec.get("format"), str)
     }

@@ -134,6 +134,13 @@ def agent_says(shop, room_id, text=None, **data):
     return response.json()
 
 
+def wait_until(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def shot(screenshot, name):
     screenshot(name, animations="disabled")
 
@@ -219,11 +226,11 @@ def test_customer_starts_a_conversation_and_the_agent_replies_live(shop, page, s
     shot(screenshot, "widget-conversation")
 
     texts = list(ChatMessage.objects.filter(room=room).order_by("id").values_list("message", flat=True))
-    room.refresh_from_db()
     assert texts == [
         "Can you wrap the coffee as a gift?", "Of course! Gift wrapping is free.", "Thanks!\nSecond line",
     ]
-    assert room.customer_unread_count == 0  # the customer had it on screen: read
+    # The customer had the reply on screen: it is read.
+    wait_until(lambda: ChatRoom.objects.get(pk=room.pk).customer_unread_count == 0)
 
     # The panel and the conversation stay open across page loads.
     page.goto(shop.server.url + "/catalogue/")
@@ -346,6 +353,84 @@ def test_a_failed_send_can_be_retried_and_is_stored_once(shop, page, errors):
     assert errors == []
 
 
+def test_customer_shares_a_product_and_buys_from_a_card(shop, page, screenshot, errors):
+    coffee, luwak = shop.products["coffee"], shop.products["luwak"]
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Coffee for a gift", "Which coffee do you recommend?")
+    agent_says(shop, room["id"], "This one is our favourite.")
+    agent_says(shop, room["id"], message_type="PRODUCT", product_id=coffee.pk)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(3)
+
+    # The product dialog: results as one types, keyboard to choose, focus back where it was.
+    share = page.get_by_role("button", name="Share a product")
+    share.click()
+    dialog = page.get_by_role("dialog", name="Share a product")
+    search = dialog.get_by_label("Search products")
+    expect(search).to_be_focused()
+    expect(dialog.locator(".oc-pick")).to_have_count(3)  # newest products before any typing
+    search.press_sequentially("luwak", delay=30)
+    results = dialog.locator(".oc-pick")
+    expect(results).to_have_count(1)
+    expect(results.first.locator(".oc-card-title")).to_have_text(luwak.title)
+    expect(results.first.locator(".oc-card-price")).to_have_text("Rp 450,000.00")
+    expect(results.first.locator(".oc-card-stock")).to_have_class(re.compile(r"\boc-out\b"))
+    expect(dialog.get_by_role("status")).to_have_text("1 product")
+    shot(screenshot, "widget-product-picker")
+    search.press("ArrowDown")
+    expect(results.first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(share).to_be_focused()
+    shared = widget_log(page).locator(".oc-mine").last
+    expect(shared.locator(".oc-card-title")).to_have_text(luwak.title)
+    expect(shared).to_have_class(re.compile(r"\boc-sent\b"))
+    assert ChatMessage.objects.filter(room_id=room["id"], message_type="PRODUCT", product=luwak, sender=user).count() == 1
+    # Out of stock: no basket button to press, and the card says why.
+    expect(shared.get_by_role("button", name="Add to basket")).to_be_disabled()
+    expect(shared.locator(".oc-card-stock")).not_to_be_empty()
+
+    # Escape closes the dialog too.
+    share.click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(share).to_be_focused()
+
+    # The agent's card: basket (the header total follows), wishlist, details in a new tab.
+    card = widget_log(page).locator(".oc-theirs .oc-card")
+    expect(card.locator(".oc-card-title")).to_have_text(coffee.title)
+    expect(card.locator(".oc-card-price")).to_have_text("Rp 85,000.00")
+    expect(card.locator(".oc-card-cat")).to_have_text("Food > Coffee")
+    expect(card.locator("img.oc-card-img")).to_be_visible()
+    details = card.get_by_role("link", name=re.compile("View details"))
+    expect(details).to_have_attribute("target", "_blank")
+    expect(details).to_have_attribute("rel", "noopener")
+    expect(details).to_have_attribute("href", coffee.get_absolute_url())
+    card.get_by_role("button", name="Add to basket").click()
+    expect(card.locator(".oc-card-feedback")).to_contain_text("Added to your basket.")
+    expect(page.locator(".basket-mini")).to_contain_text("Rp 85,000.00")
+    card.get_by_role("button", name="Add to wishlist").click()
+    expect(card.locator(".oc-card-feedback")).to_contain_text("Added to your wishlist.")
+    card.get_by_role("button", name="Add to wishlist").click()
+    expect(card.locator(".oc-card-feedback")).to_contain_text("Already in your wishlist.")
+    shot(screenshot, "widget-product-card")
+
+    # Stock ran out since the card was drawn: Oscar's reason, in words, and nothing added.
+    StockRecord.objects.filter(product=coffee).update(num_in_stock=0)
+    card.get_by_role("button", name="Add to basket").click()
+    expect(card.locator(".oc-card-feedback.oc-error")).not_to_be_empty()
+
+    page.goto(shop.server.url + "/basket/")
+    lines = page.locator("#basket_formset .basket-items")
+    expect(lines).to_have_count(1)
+    expect(lines.first).to_contain_text(coffee.title)
+    expect(lines.first.locator("input[name$=quantity]")).to_have_value("1")
+    assert errors == []
+
+
 def test_messages_and_product_titles_render_as_text(shop, page, screenshot, errors):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -400,9 +485,11 @@ def test_the_widget_catches_up_after_the_server_restarts(shop, page, screenshot,
     theirs = widget_log(page).locator(".oc-theirs .oc-msg-text")
     expect(theirs).to_have_count(2, timeout=20_000)
     expect(theirs.nth(1)).to_have_text("Sent while you were away.")
+    expect(page.locator(".oc-conn")).to_be_hidden()  # the stream is back
     agent_says(shop, room["id"], "And this one live.")
     expect(theirs).to_have_count(3)
     expect(theirs.nth(2)).to_have_text("And this one live.")
+    assert widget_log(page).locator(".oc-msg").count() == 4  # nothing twice
     assert errors == []
 
 

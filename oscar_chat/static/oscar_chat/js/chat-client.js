@@ -256,6 +256,10 @@
         self._source = source;
         source.onopen = function () {
           self._failures = 0;
+          // After an interruption the stream replays missed messages from lastEventId; one poll also
+          // covers a stream that broke before it delivered any id (duplicates are dropped).
+          if (self._opened || self.state === "polling") self.poll().then(null, function () {});
+          self._opened = true;
           self._stopPolling();
           self._setState("live");
         };
@@ -302,7 +306,16 @@
     if (this._pollTimer) return;
     var self = this;
     var tick = function () {
-      self.poll().then(null, function () {}).then(function () {
+      self.poll().then(
+        function () {
+          // The server answers again after an outage: try the stream now rather than after the backoff.
+          if (self._pollFailed && !self._source) self._open();
+          self._pollFailed = false;
+        },
+        function () {
+          self._pollFailed = true;
+        }
+      ).then(function () {
         if (self._pollTimer) self._pollTimer = setTimeout(tick, self.pollInterval);
       });
     };
@@ -312,8 +325,6 @@
   P._stopPolling = function () {
     clearTimeout(this._pollTimer);
     this._pollTimer = null;
-    // One last poll so nothing between the last poll and the stream's start is missed.
-    if (this.state === "polling") this.poll().then(null, function () {});
   };
 
   // One polling round: changed rooms become "room" events, new messages of the watched room "message" events.

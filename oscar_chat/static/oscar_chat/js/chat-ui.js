@@ -83,23 +83,28 @@
     }
   }
 
-  // Prices follow the store's OSCAR_CURRENCY_FORMAT patterns (e.g. "Rp #,##0") when the page passes
-  // them in OscarChat.currencyFormats, with the visitor's language's separators, as Oscar's filter does.
+  // Prices follow the store's OSCAR_CURRENCY_FORMAT (e.g. {"format": "Rp #,##0"}) when the page passes it in
+  // OscarChat.currencyFormats, with the visitor's language's separators and, unless currency_digits is
+  // false, the currency's own decimals: what Oscar's |currency filter (Babel) prints.
   OC.currencyFormats = OC.currencyFormats || {};
   OC.formatPrice = function (price) {
     if (!price) return _("Price not available");
     var amount = Number(price.amount);
     var currency = price.currency;
-    var spec = OC.currencyFormats[currency];
-    var pattern = spec && (typeof spec === "string" ? spec : spec.format);
-    var match = typeof pattern === "string" && pattern.split(";")[0].match(/^([^#0,.]*)([#0,.]+)(.*)$/);
+    var spec = OC.currencyFormats[currency] || {};
+    var match = typeof spec.format === "string" && spec.format.split(";")[0].match(/^([^#0,.]*)([#0,.]+)(.*)$/);
     if (match) {
       var decimals = (match[2].split(".")[1] || "").replace(/[^#0]/g, "");
-      var number = numberFormat({
-        minimumFractionDigits: (decimals.match(/0/g) || []).length,
-        maximumFractionDigits: decimals.length,
-        useGrouping: match[2].indexOf(",") >= 0,
-      }).format(amount);
+      var min = (decimals.match(/0/g) || []).length;
+      var max = decimals.length;
+      if (spec.currency_digits !== false) {
+        try {
+          min = max = new Intl.NumberFormat("en", { style: "currency", currency: currency }).resolvedOptions().maximumFractionDigits;
+        } catch (e) {
+          /* an unknown currency code: the pattern's decimals */
+        }
+      }
+      var number = numberFormat({ minimumFractionDigits: min, maximumFractionDigits: max, useGrouping: match[2].indexOf(",") >= 0 }).format(amount);
       return (match[1] + number + match[3]).replace(/\u00a4/g, currency).trim();
     }
     try {

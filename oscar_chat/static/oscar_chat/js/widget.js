@@ -144,9 +144,11 @@
   }
 
   var unreadTimer = null;
+  var reading = false;
   function refreshUnread() {
     clearTimeout(unreadTimer);
     unreadTimer = setTimeout(function () {
+      if (reading) return; // asked again once the conversation on screen is marked read
       client.unread().then(function (data) {
         setUnread(data.total);
       }, function () {});
@@ -610,6 +612,7 @@
     if (conv && conv.id === room.id) {
       conv.room = room;
       setTitle(room.subject, room.status);
+      markReadSoon();
       var note = { RESOLVED: _("This conversation was resolved. Write a message to reopen it."), CLOSED: _("This conversation is closed. Write a message to reopen it.") }[room.status];
       conv.note.hidden = !note;
       conv.note.className = "oc-note";
@@ -623,9 +626,20 @@
     readTimer = setTimeout(function () {
       var c = conv;
       if (!c || !ui.open || document.hidden || !c.room || !c.room.unread_count) return;
-      c.room.unread_count = 0;
-      client.markRead(c.id).then(refreshUnread, function () {});
-    }, 300);
+      var room = c.room;
+      room.unread_count = 0;
+      reading = true;
+      client.markRead(c.id).then(
+        function () {
+          reading = false;
+          refreshUnread();
+        },
+        function () {
+          reading = false;
+          room.unread_count = 1; // not read after all: the next room update tries again
+        }
+      );
+    }, 50);
   }
 
   // Events (the stream, or polling when it cannot be opened)

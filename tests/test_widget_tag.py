@@ -1,0 +1,104 @@
+"""{% oscar_chat_widget %}: what the storefront pages carry for the widget's script."""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.staticfiles import finders
+from oscar.core.loading import get_model
+from oscar.test.factories import create_product
+
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+CONFIG = re.compile(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', re.S)
+Category = get_model("catalogue", "Category")
+
+
+def widget_config(response):
+    assert response.status_code == 200
+    html = response.content.decode()
+    blocks = CONFIG.findall(html)
+    assert len(blocks) == 1, "the page should carry exactly one widget"
+    return json.loads(blocks[0])
+
+
+def test_a_visitor_gets_the_widget_with_a_sign_in_link_back_to_the_page(client, oscar_site):
+    response = client.get("/catalogue/?page=1")
+    config = widget_config(response)
+    assert config["signedIn"] is False
+    assert config["loginUrl"] == "/accounts/login/?next=%2Fcatalogue%2F%3Fpage%3D1"
+    assert "user" not in config and "csrfToken" not in config
+    html = response.content.decode()
+    for path in ("oscar_chat/js/chat-client.js", "oscar_chat/js/chat-ui.js", "oscar_chat/js/widget.js",
+                 "oscar_chat/css/chat-ui.css", "oscar_chat/css/widget.css"):
+        assert f"/static/{path}" in html
+        assert finders.find(path), path
+    assert '<script src="/jsi18n/" defer></script>' in html
+    # Nothing from another host.
+    assert not re.search(r'oscar_chat[^"]*"[^>]*https?://', html)
+
+
+def test_a_signed_in_customer_gets_their_state_and_the_api_urls(client, customer, oscar_site):
+    client.force_login(customer)
+    config = widget_config(client.get("/catalogue/"))
+    assert config["signedIn"] is True
+    assert config["user"] == {"id": customer.pk, "name": "Eka Pratama"}
+    assert config["apiRoot"] == "/api/chat/"
+    assert config["basketUrl"] == "/basket/"
+    assert config["currencyFormats"] == {"IDR": {"format": "Rp #,##0", "currency_digits": True}}
+    assert config["csrfToken"]
+    assert config["language"] == "en"
+
+
+def test_user_data_cannot_break_out_of_the_data_block(client, oscar_site):
+    user = make_user("mallory", first="</script><script>alert(1)</script>", last="<b>&")
+    client.force_login(user)
+    response = client.get("/catalogue/")
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    assert widget_config(response)["user"]["name"] == "</script><script>alert(1)</script> <b>&"
+
+
+def test_the_sign_in_page_keeps_a_safe_next(client, oscar_site):
+    config = widget_config(client.get("/accounts/login/", {"next": "/basket/"}))
+    assert config["loginUrl"] == "/accounts/login/?next=%2Fbasket%2F"
+    config = widget_config(client.get("/accounts/login/", {"next": "https://elsewhere.example/"}))
+    assert config["loginUrl"] == "/accounts/login/?next=%2F"
+
+
+def test_every_storefront_page_carries_the_widget(client, customer, oscar_site):
+    product = create_product(title="Kopi Gayo", price=Decimal("85000"), num_in_stock=5)
+    category = Category.add_root(name="Coffee")
+    product.categories.add(category)
+    pages = ["/", "/catalogue/", product.get_absolute_url(), category.get_absolute_url(), "/basket/",
+             "/search/?q=kopi", "/accounts/login/", "/offers/"]
+    for path in pages:
+        assert widget_config(client.get(path, follow=True))["signedIn"] is False, path
+    client.force_login(customer)
+    for path in pages[:-2] + ["/accounts/", "/accounts/wishlists/", "/accounts/orders/"]:
+        assert widget_config(client.get(path, follow=True))["signedIn"] is True, path
+
+
+def test_agents_answer_in_the_admin_so_the_store_shows_them_no_widget(client, agent, oscar_site, settings):
+    client.force_login(agent)
+    assert 'id="oscar-chat-config"' not in client.get("/catalogue/").content.decode()
+    settings.OSCAR_CHAT_WIDGET_FOR_AGENTS = True
+    assert widget_config(client.get("/catalogue/"))["signedIn"] is True
+
+
+def test_the_admin_does_not_carry_the_storefront_widget(client, superuser):
+    client.force_login(superuser)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert 'id="oscar-chat-config"' not in response.content.decode()
+
+
+def test_the_widget_strings_are_shipped_in_indonesian(client):
+    catalog = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert '"Chat with us": "Chat dengan kami"' in catalog
+    assert '"Share a product": "Bagikan produk"' in catalog
+    english = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Chat dengan kami" not in english
