@@ -393,6 +393,32 @@ def test_notifications_are_opt_in_and_fire_for_new_customer_messages(demo, page,
     assert errors == []
 
 
+def test_older_messages_load_when_scrolling_up(demo, page, errors):
+    from oscar_chat import services
+
+    customer, agent = demo.users["customer"], demo.users["agent"]
+    room = new_room(demo, customer, "A long story", "message 0")
+    with demo.blocker.unblock():
+        from oscar_chat.models import ChatRoom
+
+        chat_room = ChatRoom.objects.get(pk=room["id"])
+        for n in range(1, 61):  # more than one page (50); the agent's side is not rate limited
+            services.post_message(chat_room, agent, message=f"message {n}")
+    sign_in(demo, page, "agent")
+    open_conversation(demo, page, room["id"])
+    messages = page.locator("#oc-messages > li")
+    expect(messages).to_have_count(50)
+    expect(messages.last).to_contain_text("message 60")
+
+    page.locator("#oc-history").evaluate("box => box.scrollTo(0, 0)")
+    expect(messages).to_have_count(61)
+    expect(messages.first).to_contain_text("message 0")
+    expect(page.locator("#oc-history-top")).to_have_text("The conversation starts here.")
+    # The reader's place is kept: what was at the top before is still in view.
+    assert page.locator("#oc-history").evaluate("box => box.scrollTop") > 0
+    assert errors == []
+
+
 def test_view_only_staff_read_conversations_without_composer_or_controls(demo, page, screenshot, errors):
     customer = demo.users["customer"]
     room = new_room(demo, customer, "Just looking", "Can a viewer see this?")
