@@ -48,7 +48,8 @@ def test_a_signed_in_customer_gets_their_state_and_the_api_urls(client, customer
     assert config["user"] == {"id": customer.pk, "name": "Eka Pratama"}
     assert config["apiRoot"] == "/api/chat/"
     assert config["basketUrl"] == "/basket/"
-    assert config["currencyFormats"] == {"IDR": {"format": "Rp #,##0", "currency_digits": True}}
+    # As Oscar's |currency filter prints prices: the store's pattern with Babel's decimals for IDR.
+    assert config["currencyFormats"] == {"IDR": {"format": "Rp #,##0", "digits": 2}}
     assert config["csrfToken"]
     assert config["language"] == "en"
 

@@ -41,14 +41,22 @@ def _login_url(request):
 
 
 def _currency_formats():
+    """How Oscar's ``currency`` filter prints each configured currency: Babel's pattern and decimals."""
+    from babel.numbers import get_currency_precision
+
     formats = getattr(settings, "OSCAR_CURRENCY_FORMAT", None)
-    if not isinstance(formats, dict):
-        return {}
-    return {
-        currency: {"format": spec["format"], "currency_digits": bool(spec.get("currency_digits", True))}
-        for currency, spec in formats.items()
-        if isinstance(spec, dict) and isinstance(spec.get("format"), str)
-    }
+    formats = formats if isinstance(formats, dict) else {}
+    result = {}
+    for currency in {settings.OSCAR_DEFAULT_CURRENCY, *formats}:
+        spec = formats.get(currency)
+        spec = spec if isinstance(spec, dict) else {}
+        entry = {"digits": get_currency_precision(currency)}
+        if isinstance(spec.get("format"), str):
+            entry["format"] = spec["format"]
+            if not spec.get("currency_digits", True):
+                entry["digits"] = None  # the pattern's own decimals
+        result[currency] = entry
+    return result
 
 
 def widget_config(request):

@@ -1,4 +1,4 @@
-/* oscar_chat: one client for the chat API and its event stream, shared by the widget and the admin. */
+/* oscar_chat: the client of the chat API and its event stream (widget and admin). */
 (function () {
   "use strict";
   var OC = (window.OscarChat = window.OscarChat || {});
@@ -18,7 +18,7 @@
     return parts.length ? "?" + parts.join("&") : "";
   }
 
-  // The first human-readable error of a DRF answer: {"detail": ...} or {"field": ["..."]}.
+  // The first message of a DRF error: {"detail": …} or {"field": ["…"]}.
   function errorText(body) {
     if (!body || typeof body !== "object") return "";
     if (typeof body.detail === "string") return body.detail;
@@ -49,7 +49,7 @@
     this._handlers = {};
     this._seen = {};
     this._seenOrder = [];
-    this._lastIds = {}; // newest message id known per room (polling asks for what came after it)
+    this._lastIds = {}; // newest message id per room, for polling
     this._typingSent = {};
     this._rooms = {};
     this._failures = 0;
@@ -93,14 +93,7 @@
     );
   };
 
-  P._known = function (messages) {
-    var self = this;
-    (messages || []).forEach(function (m) {
-      self._remember(m);
-    });
-  };
-
-  // Returns false when this message id was already delivered (a replay or a polled duplicate).
+  // False for a message already delivered (replayed or polled twice).
   P._remember = function (m) {
     if (!m || m.id == null) return true;
     if (!(m.room in this._lastIds) || m.id > this._lastIds[m.room]) this._lastIds[m.room] = m.id;
@@ -129,7 +122,7 @@
     var self = this;
     return this.request("GET", "rooms/" + id, undefined, params).then(function (data) {
       if (!(id in self._lastIds)) self._lastIds[id] = 0;
-      self._known(data.results);
+      (data.results || []).forEach(self._remember, self);
       return data;
     });
   };
@@ -140,7 +133,7 @@
       if (data[k] !== undefined && data[k] !== null) body[k] = data[k];
     });
     if (!body.client_id) body.client_id = clientId();
-    if (data) data.client_id = body.client_id; // the caller can retry with the same id
+    if (data) data.client_id = body.client_id; // a retry reuses it
     this._typingSent[roomId] = 0;
     return this.request("POST", "rooms/" + roomId, body).then(function (message) {
       self._remember(message);
@@ -153,14 +146,14 @@
   P.markRead = function (id) {
     return this.request("POST", "rooms/" + id + "/read");
   };
-  // Throttled: "typing" at most once per typingInterval per room; "stopped" only after "typing".
+  // "typing" at most once per typingInterval; "stopped" only after "typing".
   P.typing = function (id, isTyping) {
     var now = Date.now();
     var last = this._typingSent[id] || 0;
     if (isTyping ? now - last < this.typingInterval : !last) return Promise.resolve(null);
     this._typingSent[id] = isTyping ? now : 0;
     return this.request("POST", "rooms/" + id + "/typing", { is_typing: !!isTyping }).catch(function () {
-      return null; // typing is a courtesy; never an error for the user
+      return null; // a courtesy: never an error
     });
   };
   P.unread = function () {
@@ -211,12 +204,12 @@
     this.emit(name, data);
   };
 
-  // The room whose new messages polling fetches (the one on screen).
+  // The room on screen, whose messages polling fetches.
   P.watch = function (roomId) {
     this.watching = roomId || null;
   };
 
-  // Real time: one EventSource per client (per tab). Resumes with Last-Event-ID; polls when it cannot stream.
+  // One EventSource per client (per tab), resumed by Last-Event-ID; polling when it cannot stream.
   P.connect = function (options) {
     options = options || {};
     if (options.room) this.room = options.room;
@@ -243,21 +236,21 @@
 
   P._open = function () {
     var self = this;
+    var attempt = (this._attempt = (this._attempt || 0) + 1);
     clearTimeout(this._retryTimer);
     this._closeStream();
     if (!window.EventSource) return this._startPolling();
     if (this.state !== "polling") this._setState("connecting");
     this.request("POST", "sse/ticket").then(
       function (ticket) {
-        if (!self._wanted) return;
+        if (!self._wanted || attempt !== self._attempt) return; // a newer attempt took over
         var source = new EventSource(
           self.apiRoot + "sse" + query({ ticket: ticket.ticket, room: self.room, last_event_id: self.lastEventId })
         );
         self._source = source;
         source.onopen = function () {
           self._failures = 0;
-          // After an interruption the stream replays missed messages from lastEventId; one poll also
-          // covers a stream that broke before it delivered any id (duplicates are dropped).
+          // The stream replays from lastEventId; a poll covers a stream that broke before any id.
           if (self._opened || self.state === "polling") self.poll().then(null, function () {});
           self._opened = true;
           self._stopPolling();
@@ -276,14 +269,14 @@
           });
         });
         source.onerror = function () {
-          // The ticket was single-use: reconnect with a fresh one, resuming after the last event seen.
+          // Tickets are single-use: reconnect with a fresh one.
           if (self._source !== source) return;
           self._closeStream();
           self._retry();
         };
       },
       function () {
-        self._retry();
+        if (attempt === self._attempt) self._retry();
       }
     );
   };
@@ -291,7 +284,7 @@
   P._retry = function () {
     if (!this._wanted) return;
     this._failures += 1;
-    // A failed stream is replaced by polling at once, so that nothing waits for the backoff.
+    // Poll meanwhile, so that nothing waits for the backoff.
     if (this._failures >= 2 || this.state === "polling") this._startPolling();
     else this._setState("connecting");
     var delay = Math.min(30000, 1000 * Math.pow(2, this._failures - 1)) * (0.75 + Math.random() / 2);
@@ -308,7 +301,7 @@
     var tick = function () {
       self.poll().then(
         function () {
-          // The server answers again after an outage: try the stream now rather than after the backoff.
+          // The server is back: stream again now, not after the backoff.
           if (self._pollFailed && !self._source) self._open();
           self._pollFailed = false;
         },
@@ -327,7 +320,7 @@
     this._pollTimer = null;
   };
 
-  // One polling round: changed rooms become "room" events, new messages of the watched room "message" events.
+  // Changed rooms become "room" events; new messages of the watched room "message" events.
   P.poll = function () {
     var self = this;
     var rooms = this.request("GET", "rooms").then(function (page) {
@@ -337,14 +330,15 @@
       });
     });
     var id = this.watching || this.room;
-    var messages = id && id in this._lastIds
-      ? this.request("GET", "rooms/" + id, undefined, { after: this._lastIds[id] }).then(function (data) {
-          (data.results || []).forEach(function (m) {
-            self._deliver("message", m);
-          });
-        })
-      : Promise.resolve();
-    return Promise.all([rooms, messages]);
+    var after = function () {
+      return self.request("GET", "rooms/" + id, undefined, { after: self._lastIds[id] }).then(function (data) {
+        (data.results || []).forEach(function (m) {
+          self._deliver("message", m);
+        });
+        if (data.has_more) return after();
+      });
+    };
+    return Promise.all([rooms, id && id in this._lastIds ? after() : null]);
   };
 
   OC.Client = Client;

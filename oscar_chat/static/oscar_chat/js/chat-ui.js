@@ -1,17 +1,17 @@
-/* oscar_chat: DOM pieces shared by the widget and the admin. Data is always set as text, never as HTML. */
+/* oscar_chat: DOM pieces of the widget and the admin. Data is set as text, never as HTML. */
 (function () {
   "use strict";
   var OC = (window.OscarChat = window.OscarChat || {});
   var uid = 0;
 
-  // Django's JavaScript catalog (/jsi18n/) when the page loaded it, else the English text.
+  // Django's JavaScript catalog (/jsi18n/) if loaded.
   var _ = (OC.t = function (s) {
     return typeof window.gettext === "function" ? window.gettext(s) : s;
   });
   var ngettext = (OC.nt = function (singular, plural, n) {
     return typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
   });
-  // "%(name)s" placeholders, as Django's interpolate(fmt, obj, true).
+  // "%(name)s" placeholders, as interpolate(fmt, obj, true).
   OC.fmt = function (s, values) {
     return s.replace(/%\((\w+)\)s/g, function (all, key) {
       return key in values ? String(values[key]) : all;
@@ -22,9 +22,10 @@
     return (prefix || "oc") + "-" + uid;
   };
 
-  // el("button", {class: "x", type: "button", onclick: fn, "aria-label": "…"}, ["text", node, …])
+  // el("button", {class: "x", onclick: fn}, ["text", node]): text only.
   var el = (OC.el = function (tag, attrs, children) {
     var node = document.createElement(tag);
+    if (tag === "button") node.type = "button"; // submit only if asked
     Object.keys(attrs || {}).forEach(function (key) {
       var value = attrs[key];
       if (value === null || value === undefined || value === false) return;
@@ -48,7 +49,7 @@
   }
   OC.append = append;
 
-  // A few stroke icons (24×24), so that nothing depends on an emoji font.
+  // Stroke icons: no emoji font needed.
   var ICONS = {
     chat: "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z",
     box: "M21 16V8a2 2 0 0 0-1-1.73l-7-4a2 2 0 0 0-2 0l-7 4A2 2 0 0 0 3 8v8a2 2 0 0 0 1 1.73l7 4a2 2 0 0 0 2 0l7-4A2 2 0 0 0 21 16zM3.3 7L12 12l8.7-5M12 22V12",
@@ -83,32 +84,25 @@
     }
   }
 
-  // Prices follow the store's OSCAR_CURRENCY_FORMAT (e.g. {"format": "Rp #,##0"}) when the page passes it in
-  // OscarChat.currencyFormats, with the visitor's language's separators and, unless currency_digits is
-  // false, the currency's own decimals: what Oscar's |currency filter (Babel) prints.
+  // As Oscar's |currency prints: currencyFormats holds the store's pattern ("Rp #,##0") and decimals.
   OC.currencyFormats = OC.currencyFormats || {};
   OC.formatPrice = function (price) {
     if (!price) return _("Price not available");
     var amount = Number(price.amount);
     var currency = price.currency;
     var spec = OC.currencyFormats[currency] || {};
+    var digits = typeof spec.digits === "number" ? { minimumFractionDigits: spec.digits, maximumFractionDigits: spec.digits } : {};
     var match = typeof spec.format === "string" && spec.format.split(";")[0].match(/^([^#0,.]*)([#0,.]+)(.*)$/);
     if (match) {
       var decimals = (match[2].split(".")[1] || "").replace(/[^#0]/g, "");
-      var min = (decimals.match(/0/g) || []).length;
-      var max = decimals.length;
-      if (spec.currency_digits !== false) {
-        try {
-          min = max = new Intl.NumberFormat("en", { style: "currency", currency: currency }).resolvedOptions().maximumFractionDigits;
-        } catch (e) {
-          /* an unknown currency code: the pattern's decimals */
-        }
-      }
-      var number = numberFormat({ minimumFractionDigits: min, maximumFractionDigits: max, useGrouping: match[2].indexOf(",") >= 0 }).format(amount);
-      return (match[1] + number + match[3]).replace(/\u00a4/g, currency).trim();
+      var options = { minimumFractionDigits: (decimals.match(/0/g) || []).length, maximumFractionDigits: decimals.length, useGrouping: match[2].indexOf(",") >= 0 };
+      for (var key in digits) options[key] = digits[key];
+      return (match[1] + numberFormat(options).format(amount) + match[3]).replace(/\u00a4/g, currency).trim();
     }
     try {
-      return numberFormat({ style: "currency", currency: currency }).format(amount);
+      digits.style = "currency";
+      digits.currency = currency;
+      return numberFormat(digits).format(amount);
     } catch (e) {
       return currency + " " + price.amount;
     }
@@ -122,7 +116,7 @@
     }
   }
 
-  // Today: "14:05"; earlier: "3 Mar 14:05"; another year: "3 Mar 2024 14:05".
+  // "14:05" today, else "3 Mar 14:05".
   OC.formatTime = function (iso) {
     var date = new Date(iso);
     if (isNaN(date)) return "";
@@ -152,8 +146,7 @@
     };
   }
 
-  // A product card. options: onBasket(card) and onWishlist(card) return promises of the API's answer;
-  // basketUrl links the feedback; compact drops the buttons (lists, the picker).
+  // options: onBasket/onWishlist(card) → promise of the API answer, basketUrl, compact (no buttons).
   OC.renderProductCard = function (card, options) {
     options = options || {};
     card = card || {};
@@ -169,60 +162,49 @@
       if (link) append(feedback, [" ", el("a", { href: link.url, text: link.text })]);
     }
 
+    // Busy while the API answers, then the outcome in words.
+    function action(label, working, run, success, failure, primary) {
+      var button = el("button", {
+        class: "oc-btn" + (primary ? " oc-btn-primary" : ""),
+        disabled: primary && !buyable,
+        text: label,
+        onclick: function () {
+          var done = busy(button, working);
+          run(card).then(
+            function (result) {
+              done();
+              success(result || {});
+            },
+            function (error) {
+              done();
+              report(OC.errorMessage(error, failure), false);
+            }
+          );
+        },
+      });
+      actions.push(button);
+    }
+
     if (!gone && !options.compact) {
       if (card.is_parent && card.url) {
         actions.push(el("a", { class: "oc-btn oc-btn-primary", href: card.url, target: "_blank", rel: "noopener", text: _("Choose options") }));
       } else if (options.onBasket) {
-        var basketButton = el("button", {
-          type: "button",
-          class: "oc-btn oc-btn-primary",
-          disabled: !buyable,
-          text: _("Add to basket"),
-          onclick: function () {
-            var done = busy(basketButton, _("Adding…"));
-            options.onBasket(card).then(
-              function (result) {
-                done();
-                var basket = (result && result.basket) || {};
-                var text = _("Added to your basket.");
-                if (basket.num_items) text += " " + OC.fmt(ngettext("%(n)s item in your basket.", "%(n)s items in your basket.", basket.num_items), { n: basket.num_items });
-                report(text, true, options.basketUrl && { url: options.basketUrl, text: _("View basket") });
-              },
-              function (error) {
-                done();
-                report(OC.errorMessage(error, _("Could not add this product to your basket.")), false);
-              }
-            );
-          },
-        });
-        actions.push(basketButton);
+        action(_("Add to basket"), _("Adding…"), options.onBasket, function (result) {
+          var n = (result.basket || {}).num_items;
+          var text = _("Added to your basket.");
+          if (n) text += " " + OC.fmt(ngettext("%(n)s item in your basket.", "%(n)s items in your basket.", n), { n: n });
+          report(text, true, options.basketUrl && { url: options.basketUrl, text: _("View basket") });
+        }, _("Could not add this product to your basket."), true);
       }
-      if (options.onWishlist) {
-        var wishButton = el("button", {
-          type: "button",
-          class: "oc-btn",
-          text: _("Add to wishlist"),
-          onclick: function () {
-            var done = busy(wishButton, _("Saving…"));
-            options.onWishlist(card).then(
-              function (result) {
-                done();
-                var list = (result && result.wishlist) || {};
-                report(
-                  result && result.added === false ? _("Already in your wishlist.") : _("Added to your wishlist."),
-                  true,
-                  list.url && { url: list.url, text: _("View wishlist") }
-                );
-              },
-              function (error) {
-                done();
-                report(OC.errorMessage(error, _("Could not add this product to your wishlist.")), false);
-              }
-            );
-          },
-        });
-        actions.push(wishButton);
-      }
+      if (options.onWishlist)
+        action(_("Add to wishlist"), _("Saving…"), options.onWishlist, function (result) {
+          var list = result.wishlist || {};
+          report(
+            result.added === false ? _("Already in your wishlist.") : _("Added to your wishlist."),
+            true,
+            list.url && { url: list.url, text: _("View wishlist") }
+          );
+        }, _("Could not add this product to your wishlist."));
       if (card.url && !card.is_parent)
         actions.push(
           el("a", { class: "oc-btn", href: card.url, target: "_blank", rel: "noopener" }, [
@@ -233,7 +215,7 @@
     }
 
     var stockText = gone ? _("No longer available") : availability.message || (buyable ? _("Available") : _("Unavailable"));
-    // inline: spans only, for use inside a button (the picker's results).
+    // inline: spans only (inside a button).
     var p = options.inline ? "span" : "p";
     return el(options.inline ? "span" : "article", { class: "oc-card" + (options.compact ? " oc-card--compact" : "") + (gone ? " oc-card--gone" : ""), "data-product-id": card.id }, [
       card.image && !gone
@@ -263,8 +245,7 @@
     return (error.body && OC.errorText(error.body)) || fallback;
   };
 
-  // One message. options: mine, seen, status ("pending" | "sent" | "failed"), error, onRetry,
-  // senderLabel (text shown above the other side's messages), card (renderProductCard options).
+  // options: mine, seen, status (pending|sent|failed), error, onRetry, senderLabel, card.
   OC.renderMessage = function (message, options) {
     options = options || {};
     var mine = !!options.mine;
@@ -302,14 +283,13 @@
           message.created_at ? el("time", { datetime: message.created_at, title: OC.formatFullTime(message.created_at), text: OC.formatTime(message.created_at) }) : null,
           state ? el("span", { class: "oc-msg-state", text: state }) : null,
           status === "failed" && options.error ? el("span", { class: "oc-msg-error", text: options.error }) : null,
-          status === "failed" && options.onRetry ? el("button", { type: "button", class: "oc-link", text: _("Retry"), onclick: options.onRetry }) : null,
+          status === "failed" && options.onRetry ? el("button", { class: "oc-link", text: _("Retry"), onclick: options.onRetry }) : null,
         ]),
       ]
     );
   };
 
-  // The product search dialog: results as the user types, arrow keys between results, Escape closes,
-  // focus stays inside (a modal <dialog>) and returns where it was.
+  // Product search: a modal <dialog> (focus kept inside and restored, Escape closes), arrow keys.
   function ProductPicker(options) {
     this.options = options || {};
     this.client = this.options.client;
@@ -356,7 +336,6 @@
         el(
           "button",
           {
-            type: "button",
             class: "oc-icon-btn",
             "aria-label": _("Close"),
             onclick: function () {
@@ -427,7 +406,7 @@
     this.results.setAttribute("aria-busy", "true");
     this.client.searchProducts(q, this.options.limit || 20).then(
       function (data) {
-        if (ticket !== self._ticket) return; // an older answer arriving late
+        if (ticket !== self._ticket) return; // a late answer
         self._show(data.results || [], q);
       },
       function (error) {
@@ -456,7 +435,6 @@
           el(
             "button",
             {
-              type: "button",
               class: "oc-pick",
               "aria-label": OC.fmt(_("Share %(title)s"), { title: card.title }),
               onclick: function () {

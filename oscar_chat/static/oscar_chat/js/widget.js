@@ -1,4 +1,4 @@
-/* oscar_chat: the customer's chat widget. Reads its settings from #oscar-chat-config ({% oscar_chat_widget %}). */
+/* oscar_chat: the customer's widget, set up by #oscar-chat-config ({% oscar_chat_widget %}). */
 (function () {
   "use strict";
   var OC = window.OscarChat;
@@ -12,7 +12,7 @@
   OC.currencyFormats = cfg.currencyFormats || {};
   var STATUS = { OPEN: _("Open"), RESOLVED: _("Resolved"), CLOSED: _("Closed") };
 
-  // Open/closed and the view on screen survive page loads (per tab and per user).
+  // The state survives page loads (per tab and user).
   var storeKey = "oscar-chat:" + (me ? me.id : "guest");
   function load(key) {
     try {
@@ -25,7 +25,7 @@
     try {
       sessionStorage.setItem(storeKey, JSON.stringify({ open: ui.open, view: ui.view, room: ui.roomId }));
     } catch (e) {
-      /* private mode: the state is simply not kept */
+      /* not kept */
     }
   }
 
@@ -41,10 +41,10 @@
   var badge = el("span", { class: "oc-badge", "aria-hidden": "true", hidden: true });
   var launcher = el(
     "button",
-    { type: "button", class: "oc-launcher", "aria-controls": panelId, "aria-expanded": "false", onclick: toggle },
+    { class: "oc-launcher", "aria-controls": panelId, "aria-expanded": "false", onclick: toggle },
     [OC.icon("chat", 26), badge]
   );
-  var backButton = el("button", { type: "button", class: "oc-icon-btn oc-back", "aria-label": _("All conversations"), onclick: showList }, OC.icon("back"));
+  var backButton = el("button", { class: "oc-icon-btn oc-back", "aria-label": _("All conversations"), onclick: showList }, OC.icon("back"));
   var title = el("h2", { id: titleId, class: "oc-title" });
   var headStatus = el("span", { class: "oc-pill", hidden: true });
   var connection = el("p", { class: "oc-conn", role: "status", hidden: true });
@@ -54,7 +54,7 @@
     el("header", { class: "oc-head" }, [
       backButton,
       el("div", { class: "oc-head-text" }, [title, headStatus]),
-      el("button", { type: "button", class: "oc-icon-btn", "aria-label": _("Close chat"), onclick: close }, OC.icon("close")),
+      el("button", { class: "oc-icon-btn", "aria-label": _("Close chat"), onclick: close }, OC.icon("close")),
     ]),
     connection,
     main,
@@ -86,11 +86,6 @@
     save();
   }
 
-  function focusFirst(selector) {
-    var target = main.querySelector(selector || "textarea, input, .oc-btn, button, a");
-    if (target) target.focus();
-  }
-
   // Opening and closing
 
   function toggle() {
@@ -98,31 +93,30 @@
     else open(true);
   }
 
-  function open(byUser) {
-    ui.open = true;
-    panel.hidden = false;
-    launcher.setAttribute("aria-expanded", "true");
-    root.classList.add("oc-is-open");
+  function setOpen(isOpen) {
+    ui.open = isOpen;
+    panel.hidden = !isOpen;
+    launcher.setAttribute("aria-expanded", String(isOpen));
+    root.classList.toggle("oc-is-open", isOpen);
     updateLauncherLabel();
+    save();
+  }
+
+  function open(byUser) {
+    setOpen(true);
     if (!me) showSignin();
     else if (ui.view === "room" && ui.roomId) showRoom(ui.roomId, byUser);
     else if (ui.view === "new") showNew(byUser);
     else showList(byUser);
-    save();
   }
 
   function close() {
-    ui.open = false;
-    panel.hidden = true;
-    launcher.setAttribute("aria-expanded", "false");
-    root.classList.remove("oc-is-open");
-    updateLauncherLabel();
+    setOpen(false);
     if (client) client.watch(null);
-    save();
     launcher.focus();
   }
 
-  // Unread count: the launcher's badge and, while the tab is in the background, the page title.
+  // Unread: the badge, and the title while the tab is hidden.
 
   function setUnread(total) {
     ui.unread = Math.max(0, total || 0);
@@ -148,7 +142,7 @@
   function refreshUnread() {
     clearTimeout(unreadTimer);
     unreadTimer = setTimeout(function () {
-      if (reading) return; // asked again once the conversation on screen is marked read
+      if (reading) return; // asked again after the read
       client.unread().then(function (data) {
         setUnread(data.total);
       }, function () {});
@@ -203,14 +197,14 @@
         if (ui.view !== "list") return;
         if (!rooms.length) return showNew(byUser);
         renderList(view);
-        if (byUser) focusFirst(".oc-btn");
+        if (byUser) main.querySelector(".oc-btn").focus();
       },
       function (error) {
         if (ui.view !== "list") return;
         view.textContent = "";
         OC.append(view, [
           el("p", { class: "oc-error", text: OC.errorMessage(error, _("Could not load your conversations.")) }),
-          el("button", { type: "button", class: "oc-btn", text: _("Try again"), onclick: showList }),
+          el("button", { class: "oc-btn", text: _("Try again"), onclick: showList }),
         ]);
       }
     );
@@ -226,34 +220,32 @@
     OC.append(view, [
       el("div", { class: "oc-list-actions" }, [
         lastOpen
-          ? el("button", { type: "button", class: "oc-btn oc-btn-primary", onclick: function () { showRoom(lastOpen.id, true); } }, [
+          ? el("button", { class: "oc-btn oc-btn-primary", onclick: function () { showRoom(lastOpen.id, true); } }, [
               _("Continue"),
               el("span", { class: "oc-ellipsis", text: "“" + lastOpen.subject + "”" }),
             ])
           : null,
-        el("button", { type: "button", class: "oc-btn" + (lastOpen ? "" : " oc-btn-primary"), text: _("New conversation"), onclick: function () { showNew(true); } }),
+        el("button", { class: "oc-btn" + (lastOpen ? "" : " oc-btn-primary"), text: _("New conversation"), onclick: function () { showNew(true); } }),
       ]),
-      ui.rooms.length
-        ? el(
-            "ul",
-            { class: "oc-rooms", "aria-label": _("Your conversations") },
-            ui.rooms.map(function (room) {
-              return el("li", null, el("button", { type: "button", class: "oc-room" + (room.unread_count ? " oc-unread" : ""), "data-room-id": room.id, onclick: function () { showRoom(room.id, true); } }, [
-                el("span", { class: "oc-room-top" }, [
-                  el("span", { class: "oc-room-subject", text: room.subject }),
-                  el("time", { class: "oc-room-time", datetime: room.last_activity, text: OC.formatTime(room.last_activity) }),
-                ]),
-                el("span", { class: "oc-room-last", text: room.last_message || "" }),
-                el("span", { class: "oc-room-meta" }, [
-                  el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[room.status] || room.status }),
-                  room.unread_count
-                    ? el("span", { class: "oc-count", text: OC.fmt(ngettext("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) })
-                    : null,
-                ]),
-              ]));
-            })
-          )
-        : el("p", { class: "oc-muted", text: _("No conversations yet.") }),
+      el(
+        "ul",
+        { class: "oc-rooms", "aria-label": _("Your conversations") },
+        ui.rooms.map(function (room) {
+          return el("li", null, el("button", { class: "oc-room" + (room.unread_count ? " oc-unread" : ""), "data-room-id": room.id, onclick: function () { showRoom(room.id, true); } }, [
+            el("span", { class: "oc-room-top" }, [
+              el("span", { class: "oc-room-subject", text: room.subject }),
+              el("time", { class: "oc-room-time", datetime: room.last_activity, text: OC.formatTime(room.last_activity) }),
+            ]),
+            el("span", { class: "oc-room-last", text: room.last_message || "" }),
+            el("span", { class: "oc-room-meta" }, [
+              el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[room.status] || room.status }),
+              room.unread_count
+                ? el("span", { class: "oc-count", text: OC.fmt(ngettext("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) })
+                : null,
+            ]),
+          ]));
+        })
+      ),
     ]);
   }
 
@@ -278,7 +270,7 @@
       message,
       error,
       el("div", { class: "oc-form-actions" }, [
-        ui.rooms && ui.rooms.length ? el("button", { type: "button", class: "oc-btn", text: _("Cancel"), onclick: showList }) : null,
+        ui.rooms && ui.rooms.length ? el("button", { class: "oc-btn", text: _("Cancel"), onclick: showList }) : null,
         submit,
       ]),
     ]);
@@ -325,7 +317,7 @@
     setTitle(known ? known.subject : _("Conversation"), known && known.status);
     conv = { id: id, room: known || null, items: [], hasMore: false, readUpTo: 0, typingTimer: null, stopTimer: null };
     var c = conv;
-    c.older = el("button", { type: "button", class: "oc-link oc-older", hidden: true, text: _("Load older messages"), onclick: function () { loadOlder(c); } });
+    c.older = el("button", { class: "oc-link oc-older", hidden: true, text: _("Load older messages"), onclick: function () { loadOlder(c); } });
     c.log = el("div", { class: "oc-log", role: "log", "aria-label": _("Messages"), tabindex: "0" }, [c.older]);
     c.note = el("p", { class: "oc-note", hidden: true });
     c.typing = el("p", { class: "oc-typing", "aria-live": "polite" });
@@ -345,7 +337,7 @@
       },
     });
     var form = el("form", { class: "oc-composer" }, [
-      el("button", { type: "button", class: "oc-icon-btn", "aria-label": _("Share a product"), title: _("Share a product"), onclick: function () { c.picker.open(); } }, OC.icon("box")),
+      el("button", { class: "oc-icon-btn", "aria-label": _("Share a product"), title: _("Share a product"), onclick: function () { c.picker.open(); } }, OC.icon("box")),
       c.input,
       hint,
       el("button", { type: "submit", class: "oc-icon-btn oc-send", "aria-label": _("Send"), title: _("Send") }, OC.icon("send")),
@@ -448,7 +440,7 @@
     };
   }
 
-  // Oscar's header shows the basket total ("Basket total: Rp 85,000"); keep it in step.
+  // Oscar's header total ("Basket total: Rp 85,000.00").
   function updateHeaderBasket(basket) {
     if (!basket) return;
     var label = document.querySelector(".basket-mini strong");
@@ -478,7 +470,7 @@
     return node;
   }
 
-  // Only the newest of one's own sent messages says "Sent" or "Seen"; pending and failed always say so.
+  // Only the newest sent message says "Sent"/"Seen".
   function markLastMine(c) {
     var last = null;
     c.items.forEach(function (item) {
@@ -511,7 +503,7 @@
       c.items.unshift(item);
       c.log.insertBefore(item.node, c.older.nextSibling);
     } else {
-      // Confirmed messages go before one's own still-pending ones.
+      // Before one's own pending ones.
       var at = c.items.length;
       while (at > 0 && c.items[at - 1].status !== "sent") at--;
       var before = c.items[at] ? c.items[at].node : null;
@@ -557,7 +549,7 @@
         markLastMine(c);
       },
       function (error) {
-        if (item.status === "sent") return; // the stream confirmed it meanwhile
+        if (item.status === "sent") return; // the stream confirmed it
         item.status = "failed";
         item.error = OC.errorMessage(error, _("Your message was not sent."));
         render(c, item);
@@ -588,7 +580,7 @@
         c.hasMore = data.has_more;
         c.older.hidden = !c.hasMore;
         c.older.textContent = _("Load older messages");
-        c.log.scrollTop = top + (c.log.scrollHeight - height); // keep the reader's place
+        c.log.scrollTop = top + (c.log.scrollHeight - height); // keep the place
       },
       function () {
         c.loadingOlder = false;
@@ -636,13 +628,13 @@
         },
         function () {
           reading = false;
-          room.unread_count = 1; // not read after all: the next room update tries again
+          room.unread_count = 1; // retried on the next room update
         }
       );
     }, 50);
   }
 
-  // Events (the stream, or polling when it cannot be opened)
+  // Events (stream or polling)
 
   function onMessage(m) {
     var c = conv;
@@ -702,14 +694,14 @@
       wasLive = true;
       return;
     }
-    // A short reconnect is not worth a message.
+    // Quiet for short reconnects.
     connectionTimer = setTimeout(function () {
       connection.hidden = false;
       connection.textContent = state === "polling" ? _("Live updates are interrupted; checking for new messages every few seconds.") : _("Connecting…");
     }, 2500);
   }
 
-  // After an interruption: messages were replayed by the stream; statuses and counts are fetched again.
+  // After an interruption: statuses and counts again (messages were replayed).
   function resync() {
     refreshUnread();
     if (ui.rooms) loadRooms().then(function () {
@@ -727,7 +719,7 @@
 
   var saved = load();
   if (me && !saved.view && load("oscar-chat:guest").open) {
-    // Back from signing in through the widget: open it again.
+    // Back from signing in through the widget.
     saved = { open: true };
     try {
       sessionStorage.removeItem("oscar-chat:guest");
