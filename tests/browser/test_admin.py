@@ -273,6 +273,53 @@ def test_customer_messages_appear_live_in_the_list_and_the_open_conversation(
     assert errors == []
 
 
+def test_a_failed_reply_is_retried_without_ever_doubling(demo, page, streams, errors):
+    customer = demo.users["customer"]
+    room = new_room(demo, customer, "Flaky network", "Hello?")
+    stream = streams(customer)
+    sign_in(demo, page, "agent")
+    open_conversation(demo, page, room["id"])
+    send_url = re.compile(rf"/api/chat/rooms/{room['id']}/?$")
+    failures = {"before": 1, "after": 1}
+
+    def flaky(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        if failures["before"]:  # lost on the way: the shop never got it
+            failures["before"] -= 1
+            return route.abort()
+        if failures["after"]:  # the shop stored it, but its answer was lost
+            failures["after"] -= 1
+            route.fetch()
+            return route.abort()
+        return route.continue_()
+
+    page.route(send_url, flaky)
+    page.fill("#oc-input", "first try")
+    page.press("#oc-input", "Enter")
+    first = page.locator(".oc-msg.oc-mine", has_text="first try")
+    expect(first).to_contain_text("Not sent")
+    first.get_by_role("button", name="Retry").click()
+    expect(first).to_contain_text("Sent")
+    stream.wait_for("message", lambda d: d["message"] == "first try")
+
+    # Stored but unanswered: either the page's stream brings it back first, or the retry
+    # (same client_id) gets the stored message. Either way it is there once.
+    page.fill("#oc-input", "second try")
+    page.press("#oc-input", "Enter")
+    second = page.locator(".oc-msg.oc-mine", has_text="second try")
+    expect(second).to_contain_text(re.compile("Not sent|Sent"))
+    if second.get_by_role("button", name="Retry").count():
+        second.get_by_role("button", name="Retry").click()
+    expect(second).to_have_count(1)
+    expect(second).to_contain_text("Sent")
+
+    with api_for(demo, customer) as api:
+        history = [m["message"] for m in api.get(f"/api/chat/rooms/{room['id']}").json()["results"]]
+    assert history == ["Hello?", "first try", "second try"]
+    assert errors == []
+
+
 @pytest.mark.browser_context_args(color_scheme="dark")
 def test_status_priority_and_assignee_controls_reach_the_customer(demo, page, screenshot, streams, errors):
     customer = demo.users["customer"]
