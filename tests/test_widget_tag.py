@@ -50,7 +50,7 @@ def test_a_signed_in_customer_gets_their_state_and_the_api_urls(client, customer
     assert config["basketUrl"] == "/basket/"
     # As Oscar's |currency filter prints prices: the store's pattern with Babel's decimals for IDR.
     assert config["currencyFormats"] == {"IDR": {"format": "Rp #,##0", "digits": 2}}
-    assert config["csrfToken"]
+    assert config["csrfToken"] and config["csrfCookie"] == "csrftoken"
     assert config["language"] == "en"
 
 

@@ -40,7 +40,7 @@ def _login_url(request):
     return f"{login}?{urlencode({'next': next_url})}"
 
 
-def _currency_formats():
+def currency_formats():
     """How Oscar's ``currency`` filter prints each configured currency: Babel's pattern and decimals."""
     from babel.numbers import get_currency_precision
 
@@ -59,6 +59,9 @@ def _currency_formats():
     return result
 
 
+_currency_formats = currency_formats  # the admin's name for it
+
+
 def widget_config(request):
     """The data the widget's script reads, or None where the widget is not shown."""
     user = request.user
@@ -70,7 +73,7 @@ def widget_config(request):
         "signedIn": signed_in,
         "loginUrl": _login_url(request),
         "basketUrl": _reverse("basket:summary"),
-        "currencyFormats": _currency_formats(),
+        "currencyFormats": currency_formats(),
         "pollInterval": conf.get("WIDGET_POLL_INTERVAL_MS"),
         "maxLength": conf.get("MAX_MESSAGE_LENGTH"),
         "language": get_language(),
@@ -78,6 +81,7 @@ def widget_config(request):
     if signed_in:
         config["user"] = {"id": user.pk, "name": display_name(user)}
         config["csrfToken"] = get_token(request)
+        config["csrfCookie"] = settings.CSRF_COOKIE_NAME
     return config
 
 

@@ -493,6 +493,27 @@ def test_the_widget_catches_up_after_the_server_restarts(shop, page, screenshot,
     assert errors == []
 
 
+def test_without_the_stream_the_widget_polls(shop, page, errors):
+    page.route(re.compile(r"/api/chat/sse\?"), lambda route: route.abort())  # a proxy that blocks streams
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "No stream here", "Can you hear me?")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(page.locator(".oc-conn")).to_have_text(re.compile("checking for new messages every few seconds"))
+    agent_says(shop, room["id"], "Loud and clear.")
+    theirs = widget_log(page).locator(".oc-theirs .oc-msg-text")
+    expect(theirs).to_have_text(["Loud and clear."])
+    page.get_by_role("textbox", name="Message").fill("Great")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(2)
+    agent_says(shop, room["id"], "Anything else?")
+    expect(theirs).to_have_text(["Loud and clear.", "Anything else?"])
+    # Polling went over the same messages again and again: each shows once.
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(4)
+    assert errors == []
+
+
 def test_narrow_screens_get_the_widget_full_screen(shop, page, screenshot, errors):
     page.set_viewport_size({"width": 375, "height": 740})
     user = make_customer(shop)

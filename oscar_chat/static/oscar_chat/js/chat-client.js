@@ -42,7 +42,8 @@
   function Client(options) {
     options = options || {};
     this.apiRoot = (options.apiRoot || "/api/chat/").replace(/\/?$/, "/");
-    this.csrfToken = options.csrfToken || cookie("csrftoken");
+    this.csrfToken = options.csrfToken;
+    this.csrfCookie = options.csrfCookie || "csrftoken";
     this.pollInterval = options.pollInterval || 5000;
     this.typingInterval = options.typingInterval || 3000;
     this.state = "idle";
@@ -61,7 +62,7 @@
     var headers = { Accept: "application/json" };
     var init = { method: method, credentials: "same-origin", headers: headers };
     if (method !== "GET") {
-      headers["X-CSRFToken"] = this.csrfToken;
+      headers["X-CSRFToken"] = cookie(this.csrfCookie) || this.csrfToken; // the cookie: rotated at sign-in
       if (body !== undefined) {
         headers["Content-Type"] = "application/json";
         init.body = JSON.stringify(body);

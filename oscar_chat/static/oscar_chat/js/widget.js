@@ -29,7 +29,7 @@
     }
   }
 
-  var client = me ? new OC.Client({ apiRoot: cfg.apiRoot, csrfToken: cfg.csrfToken, pollInterval: cfg.pollInterval }) : null;
+  var client = me ? new OC.Client({ apiRoot: cfg.apiRoot, csrfToken: cfg.csrfToken, csrfCookie: cfg.csrfCookie, pollInterval: cfg.pollInterval }) : null;
   var ui = { open: false, view: null, roomId: null, rooms: null, unread: 0 };
   var conv = null; // the conversation on screen
   var baseTitle = document.title;
