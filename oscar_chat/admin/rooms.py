@@ -13,14 +13,14 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy, smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, override
 from django.views.i18n import JavaScriptCatalog
 
 from .. import conf, selectors, services
 from ..api.serializers import message_data, room_data, user_summary
 from ..models import ChatMessage, ChatRoom
-from ..templatetags.oscar_chat import _currency_formats
 from ..roles import display_name, is_agent
+from ..templatetags.oscar_chat import _currency_formats
 from . import selectors as dashboard
 from .filters import AssigneeFilter, UnreadFilter
 
@@ -55,15 +55,16 @@ def _manage_action(status=None, priority=None, assign_to_me=False, *, name, desc
             )
             if (room.status, room.priority, room.admin_id) != before:
                 changed += 1
-                fields = [
-                    field
-                    for field, old, new in [
-                        ("status", before[0], room.status),
-                        ("priority", before[1], room.priority),
-                        ("admin", before[2], room.admin_id),
+                with override(None):  # stored in English and translated when shown, as admin does
+                    fields = [
+                        str(ChatRoom._meta.get_field(field).verbose_name)
+                        for field, old, new in [
+                            ("status", before[0], room.status),
+                            ("priority", before[1], room.priority),
+                            ("admin", before[2], room.admin_id),
+                        ]
+                        if old != new
                     ]
-                    if old != new
-                ]
                 modeladmin.log_change(request, room, [{"changed": {"fields": fields}}])
         modeladmin.message_user(request, done(changed) % {"count": changed}, messages.SUCCESS)
 

@@ -213,7 +213,8 @@ class TestActions:
         self.act(signed_in(agent), "reopen", [room])
         room.refresh_from_db()
         assert room.status == "OPEN"
-        assert LogEntry.objects.filter(object_id=str(room.pk), user=agent).exists()
+        entry = LogEntry.objects.get(object_id=str(room.pk), user=agent)
+        assert entry.get_change_message() == "Changed status."
 
     def test_view_only_staff_get_no_actions_and_cannot_run_them(self, signed_in, viewer, customer, make_room):
         room = make_room(customer, "Help", "hi")
