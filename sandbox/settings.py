@@ -20,6 +20,8 @@ ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
     "daphne",
+    # Above django.contrib.admin: its admin/index.html adds the unread count to admin's index.
+    "oscar_chat",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,7 +69,6 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "channels",
-    "oscar_chat",
     "sandbox.demo",
 ]
 

@@ -1,17 +1,6 @@
-from django.contrib import admin
+"""Django admin for oscar_chat: the agents' dashboard (rooms, conversations) and quick replies."""
 
-from ..models import CannedResponse, ChatRoom
+from .canned import CannedResponseAdmin
+from .rooms import ChatRoomAdmin
 
-
-@admin.register(ChatRoom)
-class ChatRoomAdmin(admin.ModelAdmin):
-    list_display = ["subject", "user", "status", "priority", "admin", "last_activity", "agent_unread_count"]
-    list_filter = ["status", "priority"]
-    search_fields = ["subject", "user__email", "user__username"]
-    list_select_related = ["user", "admin"]
-
-
-@admin.register(CannedResponse)
-class CannedResponseAdmin(admin.ModelAdmin):
-    list_display = ["shortcut", "title"]
-    search_fields = ["shortcut", "title", "text"]
+__all__ = ["CannedResponseAdmin", "ChatRoomAdmin"]

@@ -1,0 +1,331 @@
+"""The agents' dashboard: the rooms changelist and the conversation page (the room's change view)."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import format_lazy, smart_split, unescape_string_literal
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, override
+from django.views.i18n import JavaScriptCatalog
+
+from .. import conf, selectors, services
+from ..api.serializers import message_data, room_data, user_summary
+from ..models import ChatMessage, ChatRoom
+from ..roles import display_name, is_agent
+from ..templatetags.oscar_chat import _currency_formats
+from . import selectors as dashboard
+from .filters import AssigneeFilter, UnreadFilter
+
+Status = ChatRoom.Status
+Priority = ChatRoom.Priority
+
+
+def relative_time(moment, now=None):
+    now = now or timezone.now()
+    if (now - moment).total_seconds() < 60:
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
+
+
+def _manage_action(status=None, priority=None, assign_to_me=False, *, name, description, done):
+    """An admin action that changes each selected room through ``services.manage_room``.
+
+    Going through the service publishes a ``room`` event per room, so customers and the
+    other agents see the change at once.
+    """
+
+    def action(modeladmin, request, queryset):
+        changed = 0
+        for room in queryset:
+            before = (room.status, room.priority, room.admin_id)
+            room = services.manage_room(
+                room,
+                status=status,
+                priority=priority,
+                admin=request.user if assign_to_me else ...,
+                by=request.user,
+            )
+            if (room.status, room.priority, room.admin_id) != before:
+                changed += 1
+                with override(None):  # stored in English and translated when shown, as admin does
+                    fields = [
+                        str(ChatRoom._meta.get_field(field).verbose_name)
+                        for field, old, new in [
+                            ("status", before[0], room.status),
+                            ("priority", before[1], room.priority),
+                            ("admin", before[2], room.admin_id),
+                        ]
+                        if old != new
+                    ]
+                modeladmin.log_change(request, room, [{"changed": {"fields": fields}}])
+        modeladmin.message_user(request, done(changed) % {"count": changed}, messages.SUCCESS)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+@admin.register(ChatRoom)
+class ChatRoomAdmin(admin.ModelAdmin):
+    list_display = [
+        "customer_column",
+        "subject_column",
+        # Beside the subject, where a narrow screen still shows it.
+        "unread_column",
+        "status_column",
+        "priority_column",
+        "assignee_column",
+        "preview_column",
+        "activity_column",
+    ]
+    list_display_links = ["subject_column"]
+    list_filter = ["status", "priority", AssigneeFilter, UnreadFilter]
+    list_select_related = ["user", "admin"]
+    # Message text is searched as well, through an EXISTS subquery (see get_search_results).
+    search_fields = ["subject", "user__first_name", "user__last_name", "user__email", "user__username"]
+    search_help_text = gettext_lazy("Subject, customer name, email or username, or words of a message.")
+    ordering = ["-last_activity", "-id"]
+    list_per_page = 50
+    change_list_template = "admin/oscar_chat/chatroom/change_list.html"
+    conversation_template = "admin/oscar_chat/chatroom/conversation.html"
+
+    actions = [
+        _manage_action(
+            assign_to_me=True,
+            name="assign_to_me",
+            description=gettext_lazy("Assign selected conversations to me"),
+            done=lambda n: ngettext("%(count)d conversation assigned to you.", "%(count)d conversations assigned to you.", n),
+        ),
+        _manage_action(
+            status=Status.RESOLVED,
+            name="resolve",
+            description=gettext_lazy("Mark selected conversations resolved"),
+            done=lambda n: ngettext("%(count)d conversation resolved.", "%(count)d conversations resolved.", n),
+        ),
+        _manage_action(
+            status=Status.CLOSED,
+            name="close",
+            description=gettext_lazy("Close selected conversations"),
+            done=lambda n: ngettext("%(count)d conversation closed.", "%(count)d conversations closed.", n),
+        ),
+        _manage_action(
+            status=Status.OPEN,
+            name="reopen",
+            description=gettext_lazy("Reopen selected conversations"),
+            done=lambda n: ngettext("%(count)d conversation reopened.", "%(count)d conversations reopened.", n),
+        ),
+        *[
+            _manage_action(
+                priority=value,
+                name=f"set_priority_{value.lower()}",
+                description=format_lazy(gettext_lazy("Set priority: {priority}"), priority=label),
+                done=lambda n: ngettext(
+                    "Priority changed on %(count)d conversation.", "Priority changed on %(count)d conversations.", n
+                ),
+            )
+            for value, label in Priority.choices
+        ],
+    ]
+
+    # Permissions: Django admin's own. view_chatroom reads, change_chatroom answers and manages.
+
+    def has_add_permission(self, request):
+        # Customers open conversations (agents can through the API); there is no empty form to fill.
+        return False
+
+    def is_agent_here(self, request, room=None):
+        return self.has_change_permission(request, room) and is_agent(request.user)
+
+    # Queries
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "admin")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word must match the subject, the customer's name, email or username, or a message."""
+        if not search_term:
+            return queryset, False
+        for word in smart_split(search_term):
+            if word and word[0] in "\"'" and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            if not word:
+                continue
+            in_fields = Q()
+            for field in self.get_search_fields(request):
+                in_fields |= Q(**{f"{field}__icontains": word})
+            in_messages = Exists(ChatMessage.objects.filter(room=OuterRef("pk"), message__icontains=word))
+            queryset = queryset.filter(in_fields | in_messages)
+        return queryset, False
+
+    # Columns. Each cell carries data-oc-* hooks the live list script reads.
+
+    @admin.display(description=gettext_lazy("customer"), ordering="user__first_name")
+    def customer_column(self, room):
+        # The email is the name's tooltip: nine columns share the width beside admin's sidebars.
+        return format_html(
+            '<span class="oc-customer{}" data-oc-room="{}" data-oc-unread="{}" title="{}">{}</span>',
+            " oc-has-unread" if room.agent_unread_count else "",
+            room.pk,
+            room.agent_unread_count,
+            room.user.email or room.user.get_username(),
+            display_name(room.user),
+        )
+
+    @admin.display(description=gettext_lazy("subject"), ordering="subject")
+    def subject_column(self, room):
+        return room.subject
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_column(self, room):
+        return format_html(
+            '<span class="oc-badge oc-status-{}">{}</span>', room.status.lower(), room.get_status_display()
+        )
+
+    @admin.display(description=gettext_lazy("priority"), ordering="priority")
+    def priority_column(self, room):
+        return format_html(
+            '<span class="oc-badge oc-priority-{}">{}</span>', room.priority.lower(), room.get_priority_display()
+        )
+
+    @admin.display(description=gettext_lazy("agent"), ordering="admin__first_name")
+    def assignee_column(self, room):
+        if room.admin is None:
+            return format_html('<span class="oc-quiet">{}</span>', _("Unassigned"))
+        return display_name(room.admin)
+
+    @admin.display(description=gettext_lazy("last message"))
+    def preview_column(self, room):
+        return format_html('<span class="oc-preview">{}</span>', room.last_message)
+
+    @admin.display(description=gettext_lazy("activity"), ordering="last_activity")
+    def activity_column(self, room):
+        local = timezone.localtime(room.last_activity)
+        return format_html(
+            '<time class="oc-relative" datetime="{}" title="{}">{}</time>',
+            room.last_activity.isoformat(),
+            local.strftime("%Y-%m-%d %H:%M"),
+            relative_time(room.last_activity),
+        )
+
+    @admin.display(description=gettext_lazy("unread"), ordering="agent_unread_count")
+    def unread_column(self, room):
+        if not room.agent_unread_count:
+            return format_html('<span class="oc-quiet">{}</span>', "0")
+        return format_html('<span class="oc-unread-count">{}</span>', room.agent_unread_count)
+
+    # Views
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history.json",
+                self.admin_site.admin_view(self.history_json_view),
+                name="%s_%s_history_json" % info,
+            ),
+            path(
+                "jsi18n/",
+                self.admin_site.admin_view(JavaScriptCatalog.as_view(packages=["oscar_chat"])),
+                name="%s_%s_jsi18n" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def api_root(self):
+        return reverse("oscar_chat_api:unread").rsplit("unread", 1)[0]
+
+    def live_config(self, request):
+        """What every dashboard page's script needs: where the API is and who is looking."""
+        info = self.opts.app_label, self.opts.model_name
+        return {
+            "apiRoot": self.api_root(),
+            "me": user_summary(request.user),
+            # The pages may hold no form: the API's session auth needs the token all the same.
+            "csrfToken": get_token(request),
+            "isAgent": is_agent(request.user),
+            "roomUrl": reverse("admin:%s_%s_change" % info, args=[0]).replace("/0/", "/{id}/"),
+            "pollInterval": conf.get("WIDGET_POLL_INTERVAL_MS"),
+            "currencyFormats": _currency_formats(),
+        }
+
+    def changelist_view(self, request, extra_context=None):
+        agent = self.is_agent_here(request)
+        unread = selectors.unread_summary(request.user) if agent else dashboard.agents_unread_summary()
+        context = {
+            "title": _("Customer conversations"),
+            "chat_unread": unread,
+            "chat_config": {**self.live_config(request), "live": agent, "unreadTotal": unread["total"]},
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The conversation: history, composer and controls for agents; read-only otherwise."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        room = self.get_object(request, unquote(object_id))
+        if room is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, room):
+            raise PermissionDenied
+        agent = self.is_agent_here(request, room)
+        viewer_is_customer = room.user_id == request.user.pk
+        if agent and not viewer_is_customer and room.agent_unread_count:
+            room = services.mark_read(room, request.user)
+            room = selectors.get_visible_room(request.user, room.pk)
+        history, has_more = selectors.room_history(room)
+        info = self.opts.app_label, self.opts.model_name
+        config = {
+            **self.live_config(request),
+            "live": agent,
+            "canReply": agent,
+            "room": room_data(room, viewer_is_customer=viewer_is_customer),
+            "history": {"results": [message_data(m) for m in history], "has_more": has_more},
+            "historyUrl": reverse("admin:%s_%s_history_json" % info, args=[room.pk]),
+            "statuses": [{"value": v, "label": str(label)} for v, label in Status.choices],
+            "priorities": [{"value": v, "label": str(label)} for v, label in Priority.choices],
+            "agents": [{"id": pk, "name": name} for pk, name in dashboard.agent_choices()] if agent else [],
+            "quickReplies": dashboard.quick_replies(room, request.user) if agent else [],
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": room.subject,
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": room,
+            "room": room,
+            "customer": room.user,
+            "customer_name": display_name(room.user),
+            "can_reply": agent,
+            "has_view_permission": self.has_view_permission(request, room),
+            "has_change_permission": self.has_change_permission(request, room),
+            "has_delete_permission": self.has_delete_permission(request, room),
+            "orders": dashboard.recent_orders(room.user, request.user),
+            "basket": dashboard.open_basket(room.user),
+            "other_rooms": dashboard.other_rooms(room),
+            "chat_config": config,
+            "jsi18n_url": reverse("admin:%s_%s_jsi18n" % info),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.conversation_template, context)
+
+    def history_json_view(self, request, object_id):
+        """Older pages of the history for staff who may only view (they have no API access to it)."""
+        room = self.get_object(request, unquote(object_id))
+        if room is None or not self.has_view_or_change_permission(request, room):
+            raise PermissionDenied
+        before = request.GET.get("before")
+        if before is not None and not before.isdigit():
+            return JsonResponse({"before": [_("A message id is required.")]}, status=400)
+        messages_, has_more = selectors.room_history(room, before=int(before) if before else None)
+        return JsonResponse({"results": [message_data(m) for m in messages_], "has_more": has_more})
+

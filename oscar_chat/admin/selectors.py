@@ -1,0 +1,100 @@
+"""Reads of the agents' dashboard: unread totals, the customer panel and quick replies."""
+
+import re
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+from oscar.core.loading import get_model
+
+from ..models import CannedResponse, ChatRoom
+from ..products import strategy_for
+from ..roles import agents_queryset, display_name
+
+RECENT_ORDERS = 5
+OTHER_ROOMS = 10
+PLACEHOLDER = re.compile(r"\{(first_name|name|agent_name|subject)\}")
+
+
+def agents_unread_summary():
+    """``{"total": customer messages no agent has read, "rooms": rooms with any}``."""
+    return ChatRoom.objects.filter(agent_unread_count__gt=0).aggregate(
+        total=Coalesce(Sum("agent_unread_count"), 0), rooms=Count("id")
+    )
+
+
+def agent_choices():
+    """``[(id, name)]`` of every agent, for the assignee filter and control."""
+    agents = agents_queryset().order_by("first_name", "last_name", "username")
+    return [(agent.pk, display_name(agent)) for agent in agents]
+
+
+def recent_orders(customer, viewer, limit=RECENT_ORDERS):
+    """The customer's latest Oscar orders, each with the dashboard URL when ``viewer`` may open it."""
+    Order = get_model("order", "Order")
+    orders = list(Order.objects.filter(user=customer).order_by("-date_placed", "-id")[:limit])
+    can_open = orders and _may_open_order_dashboard(viewer, orders[0].number)
+    for order in orders:
+        order.dashboard_url = None
+        if can_open:
+            order.dashboard_url = reverse("dashboard:order-detail", kwargs={"number": order.number})
+    return orders
+
+
+def _may_open_order_dashboard(user, number):
+    """Oscar's own dashboard access rule for its order page (False when the dashboard is not mounted)."""
+    access_fn = import_string(settings.OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION)
+    try:
+        return bool(access_fn(user, "dashboard:order-detail", url_kwargs={"number": number}))
+    except (NoReverseMatch, KeyError):
+        return False
+
+
+def open_basket(customer):
+    """The customer's open Oscar basket, priced by Oscar's strategy for them, or None if empty."""
+    Basket = get_model("basket", "Basket")
+    basket = Basket.open.filter(owner=customer).order_by("-date_created", "-id").first()
+    if basket is None:
+        return None
+    basket.strategy = strategy_for(user=customer)
+    lines = list(basket.all_lines())
+    if not lines:
+        return None
+    for line in lines:
+        price = line.line_price_incl_tax if line.is_tax_known else line.line_price_excl_tax
+        line.display_price = price
+    return {
+        "basket": basket,
+        "lines": lines,
+        "num_items": sum(line.quantity for line in lines),
+        "total": basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax,
+        "currency": basket.currency,
+    }
+
+
+def other_rooms(room, limit=OTHER_ROOMS):
+    return list(
+        ChatRoom.objects.filter(user_id=room.user_id).exclude(pk=room.pk).order_by("-last_activity", "-id")[:limit]
+    )
+
+
+def fill_placeholders(text, room, agent):
+    """Replace the quick-reply placeholders; unknown braces stay as typed."""
+    customer = room.user
+    values = {
+        "first_name": (customer.first_name or "").strip() or display_name(customer),
+        "name": display_name(customer),
+        "agent_name": display_name(agent),
+        "subject": room.subject,
+    }
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def quick_replies(room, agent):
+    """Every canned response, its placeholders filled in for this room and agent."""
+    return [
+        {"shortcut": canned.shortcut, "title": canned.title, "text": fill_placeholders(canned.text, room, agent)}
+        for canned in CannedResponse.objects.order_by("shortcut")
+    ]
