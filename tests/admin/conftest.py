@@ -16,12 +16,6 @@ def room_url(room):
     return f"{CHANGELIST}{room.pk}/change/"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # These tests sign in with force_login; hashing the fixtures' passwords slowly buys nothing here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def viewer(db):
     """Staff who may only view conversations."""
