@@ -150,9 +150,17 @@ AUTHENTICATION_BACKENDS = (
 )
 LOGIN_REDIRECT_URL = "/"
 
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
-# The simple engine has no index to update on save.
+# Oscar browses and searches its catalogue through Haystack; Whoosh is a pure-Python index kept in a
+# folder, so the sandbox's catalogue pages list products without a search server. load_demo builds it.
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": os.environ.get("SEARCH_INDEX_PATH", str(BASE_DIR / "whoosh_index")),
+    }
+}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
+# Whoosh cannot facet; the sandbox's category pages filter well enough without facets.
+OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from oscar.core.loading import get_class, get_model
@@ -88,12 +89,14 @@ def make_image(title, index):
 class Command(BaseCommand):
     help = "Load the sandbox's demo catalogue, users and conversations (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        users = self.load_users()
-        self.load_catalogue()
-        self.load_conversations(users)
-        self.load_canned_responses()
+        with transaction.atomic():
+            users = self.load_users()
+            self.load_catalogue()
+            self.load_conversations(users)
+            self.load_canned_responses()
+        # Oscar's catalogue pages list what its search index holds.
+        call_command("rebuild_index", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Sign in with any of these (password for all: %s):" % PASSWORD)
         for username, email, _first, _last, role in USERS:
