@@ -8,7 +8,7 @@ Latency is POST to event: the time from sending ``POST rooms/{id}`` until the ``
 event carrying that message arrives on an SSE stream (real daphne processes, a real HTTP
 client, loopback), for one process (in-memory channel layer) and for two processes (post
 on A, stream on B) through Redis with each layer class. Messages are posted one at a time,
-10 ms apart. With ``--crowd N``, N other streams (a mix of agents and customers) stay open
+10 ms apart, after 5 unmeasured ones. With ``--crowd N``, N other streams (a mix of agents and customers) stay open
 on B while measuring.
 
 For each Redis layer it also reports: the Redis connections held by the two processes with
@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTENING = re.compile(r"Listening on TCP address [\d.]+:(\d+)")
+WARM_UP = 5
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
@@ -220,6 +221,8 @@ def measure(post_url, reader, tokens, room_id, count):
 
     sent, round_trips = {}, []
     with httpx.Client(base_url=post_url, headers={"Authorization": f"Bearer {tokens['customer']}"}, timeout=30) as client:
+        for n in range(WARM_UP):  # first requests load code and open connections: not measured
+            client.post(f"/api/chat/rooms/{room_id}", json={"message": "warm-up"})
         for n in range(count):
             start = time.perf_counter()
             response = client.post(f"/api/chat/rooms/{room_id}", json={"message": f"latency probe {n}"})
