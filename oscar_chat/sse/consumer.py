@@ -112,8 +112,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
             logger.exception("oscar_chat: cannot open an event stream")
             self.hub = None
             with translation.override(language):
-                await self._refuse(503, _("Live updates are unavailable right now. Try again shortly."), code="unavailable",
-                                   extra=[(b"retry-after", b"5")])
+                detail = _("Live updates are unavailable right now. Try again shortly.")
+                await self._refuse(503, detail, code="unavailable", extra=[(b"retry-after", b"5")])
             return False
 
         await self.send_headers(
@@ -153,7 +153,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             chunks = [wire.preamble(retry, event_id=current)]
         elif last_event_id > current:
             # An id this store never gave (another database?): start afresh, and say so.
-            chunks = [wire.preamble(retry), self._reset_frame(current)]
+            chunks = [wire.preamble(retry), self._reset_frame(current, "unknown_id")]
         else:
             limit = int(conf.get("SSE_REPLAY_LIMIT"))
             missed = await load_messages(
@@ -165,7 +165,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             )
             chunks = [wire.preamble(retry)]
             if len(missed) > limit:
-                chunks.append(self._reset_frame(current))
+                chunks.append(self._reset_frame(current, "too_many_missed"))
             else:
                 chunks.extend(wire.frame("message", data, event_id=seq) for seq, _room, _customer, data in missed)
         await self.send_body(b"".join(chunks), more_body=True)
@@ -179,12 +179,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 self.position = seq if seq is not None else self.position
                 self._push(seq, chunk)
 
-    def _reset_frame(self, position):
-        return wire.frame(
-            "reset",
-            {"last_event_id": position, "reason": "too_many_missed"},
-            event_id=position,
-        )
+    def _reset_frame(self, position, reason):
+        """Refetch over REST, then carry on from here (its id is the resume point)."""
+        return wire.frame("reset", {"last_event_id": position, "reason": reason}, event_id=position)
 
     async def _refuse(self, status, detail, code=None, extra=()):
         body = {"detail": detail}
@@ -245,7 +242,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         return self.sending or self.flow is None or not self.flow.writable.is_set()
 
     async def _write_loop(self):
-        keepalive = min(float(conf.get("SSE_KEEPALIVE_SECONDS")), MAX_KEEPALIVE_SECONDS)
+        keepalive = min(max(float(conf.get("SSE_KEEPALIVE_SECONDS")), 0.05), MAX_KEEPALIVE_SECONDS)
         writable = self.flow.writable
         while not self.closed:
             if not self.pending:

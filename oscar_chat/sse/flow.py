@@ -81,6 +81,8 @@ def flow_for(send):
     request = send.args[0] if isinstance(send, functools.partial) and send.args else None
     if request is None or not hasattr(request, "registerProducer") or getattr(request, "producer", None) is not None:
         return Flow()
+    if getattr(request, "channel", None) is None:
+        return Flow()  # the client is already gone; http.disconnect is on its way
     try:
         return DaphneFlow(request)
     except Exception:  # noqa: BLE001 - an unknown daphne/Twisted: fall back to no flow control

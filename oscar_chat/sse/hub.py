@@ -173,7 +173,13 @@ class Hub:
                 try:
                     if receiving in done:
                         finished, receiving = receiving, None
-                        await self._handle(finished.result())
+                        try:
+                            payload = finished.result()
+                        except Exception as exc:  # noqa: BLE001 - the layer failed; catch-up covers the gap
+                            logger.warning("oscar_chat: channel layer receive failed (%r); retrying", exc)
+                            await asyncio.sleep(LAYER_RETRY_SECONDS)
+                            continue
+                        await self._handle(payload)
                     else:
                         await self._catch_up()
                 except asyncio.CancelledError:

@@ -295,11 +295,12 @@ def test_too_many_missed_messages_send_reset(live):
     last_seq = ChatMessage.objects.order_by("-seq").values_list("seq", flat=True).first()
     with Stream(live.url, token=token(customer), last_event_id=resume_point) as resumed:
         reset = resumed.next()
-        assert reset.event == "reset"
+        assert (reset.event, reset.json) == ("reset", {"last_event_id": last_seq, "reason": "too_many_missed"})
         assert reset.id == str(last_seq)  # resuming from here later does not reset again
         sent = live.api(agent).send(room, "after the reset")
         assert resumed.next("message").json["id"] == sent["id"]
 
     # An id the store never gave (ahead of every message) resets too, rather than wait for it.
     with Stream(live.url, token=token(customer), last_event_id=10**12) as odd:
-        assert odd.next().event == "reset"
+        reset = odd.next()
+        assert (reset.event, reset.json["reason"]) == ("reset", "unknown_id")
