@@ -39,6 +39,14 @@ def redis_reachable():
         return False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Typing throttles and stream tickets live in the cache; ids repeat across tests, so each starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def needs_postgres(settings):
     from django.db import connection
