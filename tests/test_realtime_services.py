@@ -2,6 +2,7 @@
 Redis is gone. Real cache and channel-layer backends; a dead Redis is a closed port."""
 
 import logging
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -16,7 +17,8 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A cache of its own: typing marks of earlier tests (same room and user ids) stay out.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}}
     return channel_layers["default"]
 
 
