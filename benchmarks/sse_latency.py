@@ -34,7 +34,6 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(r"Listening on TCP address [\d.]+:(\d+)")
 WARM_UP = 5
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -82,42 +81,22 @@ class Redis:
 
 
 class Daphne:
+    """A sandbox daphne process (the test suite's launcher) on the benchmark's database, DEBUG off."""
+
     def __init__(self, env, name):
-        self.name = name
-        self.output = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", "sandbox.asgi:application"],
-            cwd=ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "sandbox.settings", "DEBUG": "0", **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        found = threading.Event()
+        from tests.live import DaphneServer
 
-        def pump():
-            for line in self.proc.stdout:
-                self.output.append(line)
-                match = LISTENING.search(line)
-                if match:
-                    self.port = int(match.group(1))
-                    found.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-        if not found.wait(60):
-            raise RuntimeError(f"{name} did not start:\n" + "".join(self.output[-30:]))
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = DaphneServer(env={"DEBUG": "0", **env}, name=name).start(timeout=60)
+        self.output = self.server.output
+        self.url = self.server.url
+        self.port = self.server.port
 
     def errors(self):
         """Tracebacks, and channel-layer failures the hub recovered from."""
         return sum(1 for line in self.output if "Traceback" in line or "receive failed" in line)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        self.server.stop()
 
 
 class StreamReader(threading.Thread):
