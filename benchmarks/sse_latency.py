@@ -120,7 +120,8 @@ class StreamReader(threading.Thread):
 
     def _read(self, httpx):
         with httpx.Client(timeout=httpx.Timeout(10, read=None)) as client:
-            with client.stream("GET", f"{self.url}/api/chat/sse", headers={"Authorization": f"Bearer {self.token}"}) as r:
+            headers = {"Authorization": f"Bearer {self.token}"}
+            with client.stream("GET", f"{self.url}/api/chat/sse", headers=headers) as r:
                 assert r.status_code == 200, r.status_code
                 self.ready.set()
                 buffer, event, data = b"", None, None
@@ -152,7 +153,8 @@ class Crowd(threading.Thread):
         opened = []
         for n in range(count):  # all requests first, then read: they arrive at once
             sock = socket.create_connection(("127.0.0.1", port))
-            sock.sendall(f"GET /api/chat/sse HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {tokens[n % len(tokens)]}\r\n\r\n".encode())
+            token = tokens[n % len(tokens)]
+            sock.sendall(f"GET /api/chat/sse HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
             opened.append(sock)
         for sock in opened:
             sock.settimeout(30)
@@ -195,11 +197,13 @@ def open_reader(url, token):
 
 
 def measure(post_url, reader, tokens, room_id, count):
-    """POST ``count`` messages on ``post_url``; latencies (ms) of their events on ``reader``, and how many never came."""
+    """POST ``count`` messages on ``post_url``: latencies (ms) of their events on ``reader``, how many
+    never came, and the POST's median round trip."""
     import httpx
 
     sent, round_trips = {}, []
-    with httpx.Client(base_url=post_url, headers={"Authorization": f"Bearer {tokens['customer']}"}, timeout=30) as client:
+    headers = {"Authorization": f"Bearer {tokens['customer']}"}
+    with httpx.Client(base_url=post_url, headers=headers, timeout=30) as client:
         for n in range(WARM_UP):  # first requests load code and open connections: not measured
             client.post(f"/api/chat/rooms/{room_id}", json={"message": "warm-up"})
         for n in range(count):
@@ -273,7 +277,9 @@ def setup_database(args):
 
 def report(rows):
     print()
-    print(f"{'scenario':<44} {'layer':<10} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'lost':>5} {'POST p50':>9}")
+    print(
+        f"{'scenario':<44} {'layer':<10} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'lost':>5} {'POST p50':>9}"
+    )
     for scenario, layer, latencies, lost, post in rows:
         print(
             f"{scenario:<44} {layer:<10} {len(latencies):>5} {statistics.median(latencies):>8.1f} "
@@ -285,7 +291,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=300, help="messages per scenario")
     parser.add_argument("--crowd", type=int, default=200, help="other streams open on B in the crowd scenario")
-    parser.add_argument("--postgres", help="PostgreSQL server URL without database, e.g. postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--postgres", help="PostgreSQL server URL without database, e.g. postgres://postgres@127.0.0.1:5432"
+    )
     parser.add_argument("--layers", default="pubsub,core", help="Redis layers to compare")
     parser.add_argument("--show-errors", action="store_true", help="print the servers' error lines")
     args = parser.parse_args()
@@ -310,7 +318,7 @@ def main():
                 commands = redis.commands()
                 rows.append(("two processes (post on A, stream on B)", layer,
                              *measure(a.url, reader, tokens, room_id, args.messages)))
-                commands_per_message = (redis.commands() - commands) / args.messages
+                commands_per_message = (redis.commands() - commands) / (args.messages + WARM_UP)
                 one_stream_clients = redis.clients()
                 crowd = Crowd(b.port, tokens["crowd"], args.crowd)
                 crowd.start()
@@ -341,7 +349,8 @@ def main():
     print(f"{'layer':<10} {'Redis cmds/msg':>15} {'conns, 1 stream':>16} {f'{args.crowd + 1} streams':>12} "
           f"{'opened at once':>18} {'1st event after 12 s idle':>26} {'layer errors':>13}")
     for layer, commands, one, crowd, ok, failed, idle, errors in health:
-        print(f"{layer:<10} {commands:>15.1f} {one:>16} {crowd:>12} {f'{ok} ok, {failed} failed':>18} {idle:>26} {errors:>13}")
+        opened = f"{ok} ok, {failed} failed"
+        print(f"{layer:<10} {commands:>15.1f} {one:>16} {crowd:>12} {opened:>18} {idle:>26} {errors:>13}")
 
 
 if __name__ == "__main__":

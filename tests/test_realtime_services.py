@@ -18,7 +18,9 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"
 def in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # A cache of its own: typing marks of earlier tests (same room and user ids) stay out.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
     return channel_layers["default"]
 
 
@@ -43,7 +45,9 @@ def test_a_ticket_opens_once(db, customer, in_memory_layer):
     assert services.redeem_stream_ticket("") is None
 
 
-def test_typing_reaches_the_others_at_most_once_a_second(db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks):
+def test_typing_reaches_the_others_at_most_once_a_second(
+    db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
+):
     room = services.open_room(customer=customer, opened_by=customer, subject="Typing")
     agents = listen(in_memory_layer, events.AGENTS_GROUP)
     with django_capture_on_commit_callbacks(execute=True):
@@ -61,7 +65,9 @@ def test_typing_reaches_the_others_at_most_once_a_second(db, customer, agent, in
     ]
 
 
-def test_room_events_go_to_the_customer_the_agents_and_the_room(db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks):
+def test_room_events_go_to_the_customer_the_agents_and_the_room(
+    db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
+):
     room = services.open_room(customer=customer, opened_by=customer, subject="Groups")
     listeners = {
         "customer": listen(in_memory_layer, events.user_group(customer.pk)),
@@ -79,7 +85,9 @@ def test_room_events_go_to_the_customer_the_agents_and_the_room(db, customer, ag
     assert (got["room"][0]["data"]["unread_count"], got["room"][0]["agent_data"]["unread_count"]) == (1, 0)
 
 
-def test_with_redis_gone_sending_still_works_and_the_failure_is_logged(db, api, customer, settings, caplog, django_capture_on_commit_callbacks):
+def test_with_redis_gone_sending_still_works_and_the_failure_is_logged(
+    db, api, customer, settings, caplog, django_capture_on_commit_callbacks
+):
     settings.CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [DEAD_REDIS]}}
     }

@@ -272,7 +272,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self.overflowed = True
         logger.warning(
-            "oscar_chat: closing the event stream of user %s: more than %d events waiting for a client that is not reading",
+            "oscar_chat: closing the event stream of user %s: "
+            "more than %d events waiting for a client that is not reading",
             self.user.pk,
             self.max_buffered,
         )

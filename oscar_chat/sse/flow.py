@@ -86,5 +86,7 @@ def flow_for(send):
     try:
         return DaphneFlow(request)
     except Exception:  # noqa: BLE001 - an unknown daphne/Twisted: fall back to no flow control
-        logger.warning("oscar_chat: cannot watch daphne's socket buffer; streams are not flow-controlled", exc_info=True)
+        logger.warning(
+            "oscar_chat: cannot watch daphne's socket buffer; streams are not flow-controlled", exc_info=True
+        )
         return Flow()

@@ -151,9 +151,3 @@ def live(sse_server, people):
 
 
 __all__ = ["PASSWORD", "token", "Api", "FAST", "streams_of", "wait_for_no_streams"]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made per test here; Django's default hasher costs a third of a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -97,8 +97,9 @@ async def _flaky_layer(in_memory_layer, monkeypatch, customer, agent, room):
         )
 
     # Late, early, twice, and with data the database disagrees with.
-    for seq, text in [(seqs[2], "m3"), (seqs[0], "m1 again"), (seqs[2], "m3 again"), (seqs[4], "forged"), (seqs[4], "m5 again")]:
-        await notify(seq, text)
+    disorder = [(2, "m3"), (0, "m1 again"), (2, "m3 again"), (4, "forged"), (4, "m5 again")]
+    for index, text in disorder:
+        await notify(seqs[index], text)
     await stream.read_until(lambda: len(stream.messages()) >= 5)
     assert stream.messages() == [(seq, f"m{n}") for n, seq in enumerate(seqs, 1)]
 

@@ -22,7 +22,8 @@ def open_raw_stream(server, token, *, receive_buffer=None, last_event_id=None, r
     sock.connect(("127.0.0.1", server.port))
     extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id else ""
     query = f"?room={room}" if room else ""
-    sock.sendall(f"GET /api/chat/sse{query} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n{extra}\r\n".encode())
+    head = f"GET /api/chat/sse{query} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n{extra}\r\n"
+    sock.sendall(head.encode())
     return sock
 
 

@@ -132,7 +132,10 @@ def test_read_receipt_and_unread_counts_follow_reads(live):
     agent = live.agent()
     room = live.room(customer)
     as_customer, as_agent = live.api(customer), live.api(agent)
-    with Stream(live.url, token=as_customer.token) as customer_stream, Stream(live.url, token=as_agent.token) as agent_stream:
+    with (
+        Stream(live.url, token=as_customer.token) as customer_stream,
+        Stream(live.url, token=as_agent.token) as agent_stream,
+    ):
         as_agent.send(room, "Your order shipped.")
         last = as_agent.send(room, "Tracking: JNE 123")
         rooms = [customer_stream.next("room").json for _ in range(2)]
