@@ -118,7 +118,7 @@ class RoomListView(ChatAPIView):
         room = services.open_room(
             customer=customer,
             opened_by=request.user,
-            subject=data["subject"],
+            subject=data.get("subject", ""),
             message=data.get("message", ""),
             product=product,
             priority=data.get("priority"),
