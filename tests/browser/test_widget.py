@@ -19,6 +19,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client, override_settings
 from oscar.core.loading import get_class, get_model
+from oscar.templatetags.currency_filters import currency
 from playwright.sync_api import expect
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -341,7 +342,7 @@ def test_older_messages_load_when_scrolling_up(shop, page, errors):
     assert errors == []
 
 
-def test_a_failed_send_can_be_retried_and_is_stored_once(shop, page, errors):
+def test_messages_written_offline_wait_survive_a_reload_and_go_in_order(shop, page, screenshot, errors):
     user = make_customer(shop)
     room = open_room_for(shop, user)
     sign_in(page, shop, user)
@@ -354,17 +355,65 @@ def test_a_failed_send_can_be_retried_and_is_stored_once(shop, page, errors):
 
     page.route(f"**/api/chat/rooms/{room['id']}", offline)
     composer = page.get_by_role("textbox", name="Message")
-    composer.fill("Is the Luwak back in stock?")
+    for text in ("Is the Luwak back in stock?", "And the Gayo?"):
+        composer.fill(text)
+        composer.press("Enter")
+    queued = widget_log(page).locator(".oc-mine.oc-queued")
+    expect(queued).to_have_count(2)
+    expect(queued.first.locator(".oc-msg-state")).to_have_text("Waiting for the connection…")
+    expect(queued.first.locator(".oc-msg-error")).to_contain_text("offline")
+    expect(page.locator(".oc-outbox")).to_contain_text("2 messages wait for the connection")
+    shot(screenshot, "widget-offline-queue")
+
+    # Kept across a reload (with their client_id), still waiting while the connection is down.
+    page.reload()
+    expect(queued).to_have_count(2)
+    expect(queued.locator(".oc-msg-text")).to_have_text(["Is the Luwak back in stock?", "And the Gayo?"])
+
+    # The connection returns: they go by themselves, in order, each once.
+    page.unroute(f"**/api/chat/rooms/{room['id']}", offline)
+    expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(3, timeout=40_000)
+    expect(page.locator(".oc-outbox")).to_be_hidden()
+    texts = list(ChatMessage.objects.filter(room_id=room["id"]).order_by("id").values_list("message", flat=True))
+    assert texts == ["When does my order arrive?", "Is the Luwak back in stock?", "And the Gayo?"]
+    page.reload()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(3)
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('oscar-chat:outbox'))") == []
+    assert errors == []
+
+
+def test_a_refused_message_says_why_and_can_be_retried_or_discarded(shop, page, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+
+    def refuse(route):
+        if route.request.method == "POST":
+            route.fulfill(status=400, json={"message": ["This message was refused."]})
+        else:
+            route.continue_()
+
+    page.route(f"**/api/chat/rooms/{room['id']}", refuse)
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("First try")
     composer.press("Enter")
     failed = widget_log(page).locator(".oc-mine.oc-failed")
     expect(failed).to_have_count(1)
     expect(failed.locator(".oc-msg-state")).to_have_text("Not sent")
-    expect(failed.locator(".oc-msg-error")).to_contain_text("offline")
-    page.unroute(f"**/api/chat/rooms/{room['id']}", offline)
+    expect(failed.locator(".oc-msg-error")).to_have_text("This message was refused.")
+    composer.fill("Second")
+    composer.press("Enter")
+    expect(failed).to_have_count(2)
+    failed.nth(1).get_by_role("button", name="Discard").click()
+    expect(failed).to_have_count(1)
+    page.unroute(f"**/api/chat/rooms/{room['id']}", refuse)
     failed.get_by_role("button", name="Retry").click()
     expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(2)
     expect(failed).to_have_count(0)
-    assert ChatMessage.objects.filter(room_id=room["id"], message="Is the Luwak back in stock?").count() == 1
+    assert ChatMessage.objects.filter(room_id=room["id"], message="First try").count() == 1
+    assert not ChatMessage.objects.filter(room_id=room["id"], message="Second").exists()
     assert errors == []
 
 
@@ -390,7 +439,7 @@ def test_customer_shares_a_product_and_buys_from_a_card(shop, page, screenshot, 
     results = dialog.locator(".oc-pick")
     expect(results).to_have_count(1)
     expect(results.first.locator(".oc-card-title")).to_have_text(luwak.title)
-    expect(results.first.locator(".oc-card-price")).to_have_text("Rp 450,000.00")
+    expect(results.first.locator(".oc-card-price")).to_have_text(currency(Decimal(450000), "IDR"))
     expect(results.first.locator(".oc-card-stock")).to_have_class(re.compile(r"\boc-out\b"))
     expect(dialog.get_by_role("status")).to_have_text("1 product")
     shot(screenshot, "widget-product-picker")
@@ -417,7 +466,7 @@ def test_customer_shares_a_product_and_buys_from_a_card(shop, page, screenshot, 
     # The agent's card: basket (the header total follows), wishlist, details in a new tab.
     card = widget_log(page).locator(".oc-theirs .oc-card")
     expect(card.locator(".oc-card-title")).to_have_text(coffee.title)
-    expect(card.locator(".oc-card-price")).to_have_text("Rp 85,000.00")
+    expect(card.locator(".oc-card-price")).to_have_text(currency(Decimal(85000), "IDR"))
     expect(card.locator(".oc-card-cat")).to_have_text("Food > Coffee")
     expect(card.locator("img.oc-card-img")).to_be_visible()
     details = card.get_by_role("link", name=re.compile("View details"))
@@ -426,7 +475,7 @@ def test_customer_shares_a_product_and_buys_from_a_card(shop, page, screenshot, 
     expect(details).to_have_attribute("href", coffee.get_absolute_url())
     card.get_by_role("button", name="Add to basket").click()
     expect(card.locator(".oc-card-feedback")).to_contain_text("Added to your basket.")
-    expect(page.locator(".basket-mini")).to_contain_text("Rp 85,000.00")
+    expect(page.locator(".basket-mini")).to_contain_text(currency(Decimal(85000), "IDR"))
     card.get_by_role("button", name="Add to wishlist").click()
     expect(card.locator(".oc-card-feedback")).to_contain_text("Added to your wishlist.")
     card.get_by_role("button", name="Add to wishlist").click()

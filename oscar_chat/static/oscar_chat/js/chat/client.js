@@ -399,7 +399,7 @@ export class Client {
 
 // The admin's classic scripts (rooms list, live status) find the client here.
 if (globalThis.window) {
-  const OC = (window.OscarChat = window.OscarChat || {});
+  const OC = /** @type {any} */ (window.OscarChat = window.OscarChat || {});
   OC.Client = Client;
   OC.errorText = errorText;
   OC.cookie = cookie;

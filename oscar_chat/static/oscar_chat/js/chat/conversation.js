@@ -47,6 +47,7 @@ export class Conversation {
     /** @type {string | null} */
     this.typingName = null;
     this.flushing = false;
+    /** @type {number} */
     this.resendDelay = this.t.resendFirst;
     /** @type {Function[]} */
     this._listeners = [];

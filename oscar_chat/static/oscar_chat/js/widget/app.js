@@ -315,8 +315,8 @@ export function start(launcher) {
     if (byUser) message.focus();
   }
 
-  /** "Ask about this product": the conversation starts with its card. @param {number} productId @param {Element} [from] */
-  async function ask(productId, from) {
+  /** "Ask about this product": the conversation starts with its card. @param {number} productId */
+  async function ask(productId) {
     ui.ask = productId;
     if (!ui.open) setOpen(true);
     showPresence();
@@ -331,7 +331,6 @@ export function start(launcher) {
       main.textContent = "";
       main.appendChild(el("div", { class: "oc-view" }, el("p", { class: "oc-error", text: errorMessage(error, t("This product cannot be shown.")) })));
     }
-    if (from) ui.askFrom = from;
   }
 
   // A conversation
@@ -614,8 +613,8 @@ export function start(launcher) {
   }
   const chat = {
     client, toggle, open, close,
-    /** @param {number} productId @param {Element} [from] */
-    ask: (productId, from) => ask(productId, from),
+    /** @param {number} productId */
+    ask: (productId) => ask(productId),
   };
   if (ui.ask) ask(ui.ask);
   else if (saved.open) open(false);
