@@ -240,6 +240,22 @@ class UnreadView(ChatAPIView):
         return Response(selectors.unread_summary(request.user))
 
 
+class PresenceView(ChatAPIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Presence",
+            {
+                "online": serializers.BooleanField(),
+                "agents_online": serializers.IntegerField(),
+                "expected_reply": serializers.CharField(allow_null=True),
+            },
+        ),
+        summary="Whether the shop's agents are online, and the expected reply time when not",
+    )
+    def get(self, request):
+        return Response(selectors.presence())
+
+
 class StreamUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = gettext_lazy("Live updates are unavailable right now. Try again shortly.")

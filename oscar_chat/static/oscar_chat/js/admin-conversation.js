@@ -6,7 +6,8 @@
 import { Conversation } from "./chat/conversation.js";
 import { Thread } from "./chat/thread.js";
 import { TIMINGS } from "./chat/timings.js";
-import { currencyFormats, el, errorMessage, fmt, ProductPicker } from "./chat/ui.js";
+import { ProductPicker } from "./chat/picker.js";
+import { currencyFormats, el, errorMessage, fmt } from "./chat/ui.js";
 
 const OC = window.OscarChat || {};
 const admin = OC.admin;

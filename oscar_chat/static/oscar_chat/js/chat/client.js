@@ -3,13 +3,11 @@ import { TIMINGS } from "./timings.js";
 
 const EVENTS = ["message", "room", "typing", "read", "reset"];
 
-/** @param {string} name */
 export function cookie(name) {
   const m = document.cookie.match("(?:^|; )" + name + "=([^;]*)");
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-/** @param {Record<string, any>} [params] */
 function query(params) {
   const parts = [];
   for (const [k, v] of Object.entries(params || {}))
@@ -32,7 +30,6 @@ export function errorText(body) {
   return "";
 }
 
-/** @param {any} r */
 const roomKey = (r) => [r.last_activity, r.unread_count, r.status, r.priority, r.admin && r.admin.id, r.subject].join("|");
 
 export function newClientId() {
@@ -44,17 +41,11 @@ export function newClientId() {
  * @typedef {Error & {status: number, body: any, retryAfter: number | null}} ApiError
  */
 
-/** @param {string} message @param {number} status @param {any} body @param {number | null} [retryAfter] @returns {ApiError} */
 function apiError(message, status, body, retryAfter) {
-  const error = /** @type {ApiError} */ (new Error(message));
-  error.status = status;
-  error.body = body;
-  error.retryAfter = retryAfter || null;
-  return error;
+  return Object.assign(new Error(message), { status, body, retryAfter: retryAfter || null });
 }
 
 export class Client {
-  /** @param {{apiRoot?: string, csrfToken?: string, csrfCookie?: string, pollInterval?: number, typingInterval?: number}} [options] */
   constructor(options = {}) {
     this.apiRoot = (options.apiRoot || "/api/chat/").replace(/\/?$/, "/");
     this.csrfToken = options.csrfToken || "";
@@ -62,29 +53,18 @@ export class Client {
     this.pollInterval = options.pollInterval || 5000;
     this.typingInterval = options.typingInterval || TIMINGS.typingThrottle;
     this.state = "idle";
-    /** @type {Record<string, Function[]>} */
     this._handlers = {};
-    /** @type {Set<number>} */
     this._seen = new Set();
-    /** @type {Record<number, number>} newest message id per room, for polling */
     this._lastIds = {};
-    /** @type {Record<number, number>} */
     this._typingSent = {};
-    /** @type {Record<number, string>} */
     this._rooms = {};
     this._failures = 0;
     this._attempt = 0;
-    /** @type {number | null} */
     this.watching = null;
-    /** @type {number | null} */
     this.room = null;
-    /** @type {string | null} */
     this.lastEventId = null;
-    /** @type {EventSource | null} */
     this._source = null;
-    /** @type {any} */
     this._pollTimer = null;
-    /** @type {any} */
     this._retryTimer = null;
   }
 
@@ -97,20 +77,14 @@ export class Client {
    * @returns {Promise<any>}
    */
   async request(method, path, body, params) {
-    /** @type {Record<string, string>} */
     const headers = { Accept: "application/json" };
-    /** @type {RequestInit} */
-    const init = { method, credentials: "same-origin", headers };
-    if (method !== "GET") {
-      headers["X-CSRFToken"] = this._csrf();
-      if (body !== undefined) {
-        headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(body);
-      }
-    }
+    if (method !== "GET") headers["X-CSRFToken"] = this._csrf();
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
-      response = await fetch(this.apiRoot + path + query(params), init);
+      response = await fetch(this.apiRoot + path + query(params), {
+        method, credentials: "same-origin", headers, body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (cause) {
       throw apiError((cause && cause.message) || "Network error", 0, null);
     }
@@ -126,7 +100,7 @@ export class Client {
       parseInt(response.headers.get("Retry-After") || "", 10));
   }
 
-  /** False for a message already delivered (replayed or polled twice). @param {any} m */
+  /** False for a message already delivered (replayed or polled twice). */
   _remember(m) {
     if (!m || m.id == null) return true;
     if (!(m.room in this._lastIds) || m.id > this._lastIds[m.room]) this._lastIds[m.room] = m.id;
@@ -136,26 +110,21 @@ export class Client {
     return true;
   }
 
-  /** @param {Record<string, any>} [params] */
   async listRooms(params) {
     const page = await this.request("GET", "rooms", undefined, params);
     for (const room of page.results || []) this._rooms[room.id] = roomKey(room);
     return page;
   }
-  /** @param {{subject?: string, message?: string, product_id?: number}} data */
   openRoom(data) {
     return this.request("POST", "rooms", data);
   }
-  /** @param {number} id @param {Record<string, any>} [params] */
   async getRoom(id, params) {
     const data = await this.request("GET", "rooms/" + id, undefined, params);
     if (!(id in this._lastIds)) this._lastIds[id] = 0;
-    (data.results || []).forEach((/** @type {any} */ m) => this._remember(m));
+    (data.results || []).forEach((m) => this._remember(m));
     return data;
   }
-  /** @param {number} roomId @param {Record<string, any>} data */
   async send(roomId, data) {
-    /** @type {Record<string, any>} */
     const body = {};
     for (const [k, v] of Object.entries(data || {})) if (v !== undefined && v !== null) body[k] = v;
     if (!body.client_id) body.client_id = data.client_id = newClientId(); // a retry reuses it
@@ -200,15 +169,13 @@ export class Client {
       xhr.send(form);
     });
   }
-  /** @param {number} id @param {Record<string, any>} data */
   manage(id, data) {
     return this.request("PATCH", "rooms/" + id + "/manage", data);
   }
-  /** @param {number} id */
   markRead(id) {
     return this.request("POST", "rooms/" + id + "/read");
   }
-  /** "typing" at most once per typingInterval; "stopped" only after "typing". @param {number} id @param {boolean} isTyping */
+  /** "typing" at most once per typingInterval; "stopped" only after "typing". */
   typing(id, isTyping) {
     const now = Date.now();
     const last = this._typingSent[id] || 0;
@@ -222,19 +189,15 @@ export class Client {
   presence() {
     return this.request("GET", "presence");
   }
-  /** @param {string} q @param {number} [limit] */
   searchProducts(q, limit) {
     return this.request("GET", "products/search", undefined, { q: q || "", limit });
   }
-  /** @param {number} id */
   product(id) {
     return this.request("GET", "products/" + id);
   }
-  /** @param {number} id @param {number} [quantity] */
   addToBasket(id, quantity) {
     return this.request("POST", "products/" + id + "/basket", { quantity: quantity || 1 });
   }
-  /** @param {number} id */
   addToWishlist(id) {
     return this.request("POST", "products/" + id + "/wishlist", {});
   }
@@ -244,17 +207,14 @@ export class Client {
 
   // Events
 
-  /** @param {string} name @param {Function} fn */
   on(name, fn) {
     (this._handlers[name] = this._handlers[name] || []).push(fn);
     return this;
   }
-  /** @param {string} name @param {Function} [fn] */
   off(name, fn) {
     this._handlers[name] = fn ? (this._handlers[name] || []).filter((f) => f !== fn) : [];
     return this;
   }
-  /** @param {string} name @param {any} [data] */
   emit(name, data) {
     for (const fn of (this._handlers[name] || []).slice()) {
       try {
@@ -264,25 +224,23 @@ export class Client {
       }
     }
   }
-  /** @param {string} state */
   _setState(state) {
     if (state === this.state) return;
     this.state = state;
     this.emit("connection", state);
   }
-  /** @param {string} name @param {any} data */
   _deliver(name, data) {
     if (name === "message" && !this._remember(data)) return;
     if (name === "room" && data && data.id != null) this._rooms[data.id] = roomKey(data);
     this.emit(name, data);
   }
 
-  /** The room on screen, whose messages polling fetches. @param {number | null} roomId */
+  /** The room on screen, whose messages polling fetches. */
   watch(roomId) {
     this.watching = roomId || null;
   }
 
-  /** One EventSource per client (per tab), resumed by Last-Event-ID; polling when it cannot stream. @param {{room?: number}} [options] */
+  /** One EventSource per client (per tab), resumed by Last-Event-ID; polling when it cannot stream. */
   connect(options = {}) {
     if (options.room) this.room = options.room;
     this._wanted = true;
@@ -328,7 +286,7 @@ export class Client {
       this._setState("live");
     };
     for (const name of EVENTS)
-      source.addEventListener(name, (/** @type {any} */ event) => {
+      source.addEventListener(name, (event) => {
         if (event.lastEventId) this.lastEventId = event.lastEventId;
         let data = null;
         try {
@@ -399,8 +357,5 @@ export class Client {
 
 // The admin's classic scripts (rooms list, live status) find the client here.
 if (globalThis.window) {
-  const OC = /** @type {any} */ (window.OscarChat = window.OscarChat || {});
-  OC.Client = Client;
-  OC.errorText = errorText;
-  OC.cookie = cookie;
+  window.OscarChat = Object.assign(window.OscarChat || {}, { Client, errorText, cookie });
 }

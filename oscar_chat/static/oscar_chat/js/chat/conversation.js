@@ -14,10 +14,9 @@ import { TIMINGS } from "./timings.js";
 
 const UNSENT = ["sending", "queued", "failed"];
 
-/** @param {Message} m */
 const keyOf = (m) => (m.id != null ? "id:" + m.id : "c:" + m.client_id);
 
-/** A network failure or an outage: worth trying again by itself. @param {any} error */
+/** A network failure or an outage: worth trying again by itself. */
 export const isTransient = (error) => !error || !error.status || error.status >= 500 || error.status === 429;
 
 export class Conversation {
@@ -36,38 +35,30 @@ export class Conversation {
     this.canRead = options.canRead || (() => true);
     this.storage = options.storage || null;
     this.t = options.timings || TIMINGS;
-    /** @type {Item[]} */
     this.items = [];
-    /** @type {any} */
     this.room = null;
     this.hasMore = false;
     this.loadingOlder = false;
     this.loaded = false;
     this.seenUpTo = 0;
-    /** @type {string | null} */
     this.typingName = null;
     this.flushing = false;
     /** @type {number} */
     this.resendDelay = this.t.resendFirst;
-    /** @type {Function[]} */
     this._listeners = [];
-    /** @type {Record<string, any>} */
     this._timers = {};
     this._restoreOutbox();
   }
 
-  /** @param {(change: Change) => void} fn */
   subscribe(fn) {
     this._listeners.push(fn);
     return () => (this._listeners = this._listeners.filter((f) => f !== fn));
   }
 
-  /** @param {Change} change */
   _emit(change) {
     for (const fn of this._listeners.slice()) fn(change);
   }
 
-  /** @param {string} name @param {() => void} fn @param {number} delay */
   _later(name, fn, delay) {
     clearTimeout(this._timers[name]);
     this._timers[name] = setTimeout(fn, delay);
@@ -82,7 +73,7 @@ export class Conversation {
 
   // Loading
 
-  /** The newest page (or the one the page was rendered with). @param {any} [initial] */
+  /** The newest page (or the one the page was rendered with). */
   async load(initial) {
     const data = initial || (await this.client.getRoom(this.roomId));
     if (this.destroyed) return;
@@ -90,7 +81,7 @@ export class Conversation {
     this.hasMore = !!data.has_more;
     for (const m of data.results || []) if (this.isMine(m) && m.is_read && m.id > this.seenUpTo) this.seenUpTo = m.id;
     const unsent = this.items.filter((item) => item.status !== "sent");
-    this.items = (data.results || []).map((/** @type {Message} */ m) => this._item(m));
+    this.items = (data.results || []).map((m) => this._item(m));
     for (const item of unsent) if (!this._find(item.message)) this.items.push(item);
     this.loaded = true;
     this._emit({ type: "reset" });
@@ -114,8 +105,8 @@ export class Conversation {
     try {
       const data = await this.client.getRoom(this.roomId, { before: oldest.message.id });
       const added = (data.results || [])
-        .filter((/** @type {Message} */ m) => !this._find(m))
-        .map((/** @type {Message} */ m) => this._item(m));
+        .filter((m) => !this._find(m))
+        .map((m) => this._item(m));
       this.items = added.concat(this.items);
       this.hasMore = !!data.has_more;
       this.loadingOlder = false;
@@ -128,12 +119,11 @@ export class Conversation {
     }
   }
 
-  /** @param {Message} m @returns {Item} */
   _item(m) {
     return { key: keyOf(m), message: m, mine: this.isMine(m), status: "sent" };
   }
 
-  /** The item of a message: by id, or one's own unsent one by client_id. @param {Message} m */
+  /** The item of a message: by id, or one's own unsent one by client_id. */
   _find(m) {
     return this.items.find(
       (item) => (m.id != null && item.message.id === m.id) ||
@@ -141,7 +131,7 @@ export class Conversation {
     );
   }
 
-  /** Where a sent message belongs: in id order, before one's own unsent ones. @param {number} id */
+  /** Where a sent message belongs: in id order, before one's own unsent ones. */
   _indexFor(id) {
     let index = this.items.findIndex((item) => item.status !== "sent" || (item.message.id != null && item.message.id > id));
     return index < 0 ? this.items.length : index;
@@ -149,7 +139,7 @@ export class Conversation {
 
   // Events from the stream or polling
 
-  /** A message of this room: added once, or replacing one's own pending copy. @param {Message} m */
+  /** A message of this room: added once, or replacing one's own pending copy. */
   receive(m) {
     if (!m || m.room !== this.roomId) return false;
     const known = this._find(m);
@@ -160,13 +150,13 @@ export class Conversation {
       // A confirmed message takes its place in id order.
       const from = this.items.indexOf(known);
       this.items.splice(from, 1);
-      const to = this._indexFor(/** @type {number} */ (m.id));
+      const to = this._indexFor((m.id));
       this.items.splice(to, 0, known);
       this._emit(from === to ? { type: "update", item: known } : { type: "move", item: known, index: to });
       return false;
     }
     const item = this._item(m);
-    const index = this._indexFor(/** @type {number} */ (m.id));
+    const index = this._indexFor((m.id));
     this.items.splice(index, 0, item);
     this._emit({ type: "add", item, index });
     if (!item.mine) {
@@ -177,7 +167,6 @@ export class Conversation {
     return true;
   }
 
-  /** @param {any} room */
   updateRoom(room) {
     if (!room || room.id !== this.roomId) return;
     this.room = room;
@@ -185,7 +174,7 @@ export class Conversation {
     this.markReadSoon();
   }
 
-  /** The other side read up to last_read_id: "Seen". @param {{room: number, reader: any, last_read_id: number}} event */
+  /** The other side read up to last_read_id: "Seen". */
   read(event) {
     if (!event || event.room !== this.roomId || !this.isPeerReader(event.reader)) return;
     if (event.last_read_id > this.seenUpTo) {
@@ -194,7 +183,7 @@ export class Conversation {
     }
   }
 
-  /** Whether the other side has read this (one's own) message. @param {Item} item */
+  /** Whether the other side has read this (one's own) message. */
   isSeen(item) {
     return item.mine && item.status === "sent" && !!item.message.id && (!!item.message.is_read || item.message.id <= this.seenUpTo);
   }
@@ -205,7 +194,7 @@ export class Conversation {
     return null;
   }
 
-  /** Someone else typing (an event), or null. @param {{room: number, user: any, is_typing: boolean} | null} event */
+  /** Someone else typing (an event), or null. */
   peerTyping(event) {
     if (event && (event.room !== this.roomId || (this.me && event.user && event.user.id === this.me.id))) return;
     const name = event && event.is_typing ? (event.user && event.user.name) || "" : null;
@@ -238,7 +227,7 @@ export class Conversation {
 
   // Typing
 
-  /** The composer's text changed. @param {string} text */
+  /** The composer's text changed. */
   typed(text) {
     if (!text.trim()) return this.stopTyping();
     this.client.typing(this.roomId, true);
@@ -259,7 +248,6 @@ export class Conversation {
   send(data) {
     const type = data.message_type || "TEXT";
     const clientId = this.client.newClientId();
-    /** @type {Message} */
     const message = {
       id: null, room: this.roomId, sender: this.me, message: data.message || "", message_type: type,
       product: data.product || null, created_at: new Date().toISOString(), client_id: clientId,
@@ -278,7 +266,7 @@ export class Conversation {
     return item;
   }
 
-  /** Send one again now (a failed one, or a queued one without waiting). @param {Item} item */
+  /** Send one again now (a failed one, or a queued one without waiting). */
   retry(item) {
     if (item.status === "sent" || item.status === "sending") return;
     this._setStatus(item, "queued");
@@ -286,7 +274,7 @@ export class Conversation {
     this.flush();
   }
 
-  /** Give up on an unsent message. @param {Item} item */
+  /** Give up on an unsent message. */
   discard(item) {
     if (item.status === "sent" || item.status === "sending") return;
     this.items.splice(this.items.indexOf(item), 1);
@@ -300,7 +288,6 @@ export class Conversation {
     this.flush();
   }
 
-  /** @param {Item} item @param {Status} status @param {any} [error] */
   _setStatus(item, status, error) {
     item.status = status;
     item.error = error || null;
@@ -317,10 +304,10 @@ export class Conversation {
       while ((item = this.items.find((i) => i.status === "queued"))) {
         this._setStatus(item, "sending");
         try {
-          const data = /** @type {Record<string, any>} */ (item.data);
+          const data = (item.data);
           const sent = item.file
-            ? await this.client.upload(this.roomId, item.file, data, (/** @type {number} */ fraction) => {
-                const current = /** @type {Item} */ (item);
+            ? await this.client.upload(this.roomId, item.file, data, (fraction) => {
+                const current = (item);
                 current.progress = fraction;
                 this._emit({ type: "progress", item: current });
               })

@@ -4,8 +4,6 @@ import { TIMINGS } from "./timings.js";
 import { el, formatDay, renderMessage } from "./ui.js";
 
 /** @typedef {import("./conversation.js").Item} Item */
-
-/** @param {string} iso */
 const dayOf = (iso) => new Date(iso).toDateString();
 
 export class Thread {
@@ -22,7 +20,6 @@ export class Thread {
     this.wrap = view.wrap || ((node) => node);
     this.avatars = !!view.avatars;
     this.onOlder = view.onOlder || (() => {});
-    /** @type {WeakMap<Item, {node: HTMLElement, sig: string}>} */
     this.drawn = new WeakMap();
     this.unsubscribe = conv.subscribe((change) => this.apply(change));
     this.scroller.addEventListener("scroll", () => {
@@ -43,7 +40,6 @@ export class Thread {
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 
-  /** @param {import("./conversation.js").Change} change */
   apply(change) {
     const follow = this.nearEnd();
     const type = change.type;
@@ -79,9 +75,7 @@ export class Thread {
   decorate() {
     const conv = this.conv;
     const last = conv.lastSent();
-    /** @type {Item | null} */
     let previous = null;
-    /** @type {Node | null} */
     let after = null;
     for (const item of conv.items) {
       const m = item.message;
@@ -106,7 +100,6 @@ export class Thread {
     }
   }
 
-  /** @param {Item} item @param {{seen: boolean, grouped: boolean, showState: boolean, day: boolean}} flags */
   render(item, flags) {
     const conv = this.conv;
     const node = renderMessage(item.message, {

@@ -3,14 +3,12 @@ import { errorText } from "./client.js";
 
 let uidCounter = 0;
 
-/** Django's JavaScript catalog (/jsi18n/) if loaded. @param {string} s @returns {string} */
+/** Django's JavaScript catalog (/jsi18n/) if loaded. */
 export const t = (s) => (typeof window.gettext === "function" ? window.gettext(s) : s);
-/** @param {string} singular @param {string} plural @param {number} n @returns {string} */
 export const nt = (singular, plural, n) =>
   typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
-/** "%(name)s" placeholders, as interpolate(fmt, obj, true). @param {string} s @param {Record<string, any>} values */
+/** "%(name)s" placeholders, as interpolate(fmt, obj, true). */
 export const fmt = (s, values) => s.replace(/%\((\w+)\)s/g, (all, key) => (key in values ? String(values[key]) : all));
-/** @param {string} [prefix] */
 export const uid = (prefix) => (prefix || "oc") + "-" + ++uidCounter;
 
 /**
@@ -32,7 +30,6 @@ export function el(tag, attrs, children) {
   return node;
 }
 
-/** @param {Node} node @param {any} children */
 export function append(node, children) {
   if (children === null || children === undefined || children === false) return;
   for (const child of Array.isArray(children) ? children : [children]) {
@@ -52,7 +49,6 @@ const ICONS = {
   clip: "M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5",
   file: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6",
 };
-/** @param {keyof ICONS} name @param {number} [size] */
 export function icon(name, size) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
@@ -66,7 +62,6 @@ export function icon(name, size) {
 
 const lang = () => document.documentElement.lang || undefined;
 
-/** @param {Intl.NumberFormatOptions} options */
 function numberFormat(options) {
   try {
     return new Intl.NumberFormat(lang(), options);
@@ -75,16 +70,14 @@ function numberFormat(options) {
   }
 }
 
-/** @type {Record<string, {digits?: number | null, format?: string}>} */
 export const currencyFormats = {};
 
-/** As Oscar's |currency prints: the store's pattern ("Rp #,##0") and decimals. @param {any} price */
+/** As Oscar's |currency prints: the store's pattern ("Rp #,##0") and decimals. */
 export function formatPrice(price) {
   if (!price) return t("Price not available");
   const amount = Number(price.amount);
   const currency = price.currency;
   const spec = currencyFormats[currency] || {};
-  /** @type {Intl.NumberFormatOptions} */
   const digits = typeof spec.digits === "number" ? { minimumFractionDigits: spec.digits, maximumFractionDigits: spec.digits } : {};
   const match = typeof spec.format === "string" && spec.format.split(";")[0].match(/^([^#0,.]*)([#0,.]+)(.*)$/);
   if (match) {
@@ -99,7 +92,6 @@ export function formatPrice(price) {
   }
 }
 
-/** @param {Intl.DateTimeFormatOptions} options */
 function dateFormat(options) {
   try {
     return new Intl.DateTimeFormat(lang(), options);
@@ -108,12 +100,11 @@ function dateFormat(options) {
   }
 }
 
-/** "14:05" today, else "3 Mar 14:05". @param {string} iso */
+/** "14:05" today, else "3 Mar 14:05". */
 export function formatTime(iso) {
   const date = new Date(iso);
   if (isNaN(date.getTime())) return "";
   const now = new Date();
-  /** @type {Intl.DateTimeFormatOptions} */
   const options = { hour: "2-digit", minute: "2-digit" };
   if (date.toDateString() !== now.toDateString()) {
     options.day = "numeric";
@@ -123,7 +114,7 @@ export function formatTime(iso) {
   return dateFormat(options).format(date);
 }
 
-/** "Today", "Yesterday" or the date. @param {string} iso */
+/** "Today", "Yesterday" or the date. */
 export function formatDay(iso) {
   const date = new Date(iso);
   const days = Math.round((new Date().setHours(0, 0, 0, 0) - new Date(iso).setHours(0, 0, 0, 0)) / 86400000);
@@ -132,7 +123,7 @@ export function formatDay(iso) {
   return dateFormat({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(date);
 }
 
-/** "12 KB", "3.4 MB". @param {number} bytes */
+/** "12 KB", "3.4 MB". */
 export function formatSize(bytes) {
   const units = ["B", "KB", "MB", "GB"];
   let i = 0;
@@ -140,13 +131,12 @@ export function formatSize(bytes) {
   return numberFormat({ maximumFractionDigits: i > 1 ? 1 : 0 }).format(bytes) + " " + units[i];
 }
 
-/** Initials for an avatar: "Budi Santoso" → "BS". @param {string} name */
+/** Initials for an avatar: "Budi Santoso" → "BS". */
 export function initials(name) {
   const words = (name || "?").trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
   return (words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || "?").slice(0, 2)).toUpperCase();
 }
 
-/** @param {HTMLButtonElement} button @param {string} label */
 function busy(button, label) {
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
@@ -159,7 +149,7 @@ function busy(button, label) {
   };
 }
 
-/** An API error in words for a person. @param {any} error @param {string} fallback */
+/** An API error in words for a person. */
 export function errorMessage(error, fallback) {
   if (!error) return fallback;
   if (error.status === 0) return t("You seem to be offline. Check your connection and try again.");
@@ -185,10 +175,8 @@ export function renderProductCard(card, options) {
   const gone = availability.code === "unavailable";
   const buyable = !!availability.is_available_to_buy;
   const feedback = el("p", { class: "oc-card-feedback", role: "status", "aria-live": "polite" });
-  /** @type {any[]} */
   const actions = [];
 
-  /** @param {string} text @param {boolean} ok @param {any} [link] */
   function report(text, ok, link) {
     feedback.className = "oc-card-feedback " + (ok ? "oc-ok" : "oc-error");
     feedback.textContent = text;
@@ -196,7 +184,6 @@ export function renderProductCard(card, options) {
   }
 
   // Busy while the API answers, then the outcome in words.
-  /** @param {string} label @param {string} working @param {Function} run @param {Function} success @param {string} failure @param {boolean} [primary] */
   function action(label, working, run, success, failure, primary) {
     const button = el("button", {
       class: "oc-btn" + (primary ? " oc-btn-primary" : ""),
@@ -205,11 +192,11 @@ export function renderProductCard(card, options) {
       onclick() {
         const done = busy(button, working);
         run(card).then(
-          (/** @type {any} */ result) => {
+          (result) => {
             done();
             success(result || {});
           },
-          (/** @type {any} */ error) => {
+          (error) => {
             done();
             report(errorMessage(error, failure), false);
           }
@@ -223,7 +210,7 @@ export function renderProductCard(card, options) {
     if (card.is_parent && card.url) {
       actions.push(el("a", { class: "oc-btn oc-btn-primary", href: card.url, target: "_blank", rel: "noopener", text: t("Choose options") }));
     } else if (options.onBasket) {
-      action(t("Add to basket"), t("Adding…"), options.onBasket, (/** @type {any} */ result) => {
+      action(t("Add to basket"), t("Adding…"), options.onBasket, (result) => {
         const n = (result.basket || {}).num_items;
         let text = t("Added to your basket.");
         if (n) text += " " + fmt(nt("%(n)s item in your basket.", "%(n)s items in your basket.", n), { n });
@@ -231,7 +218,7 @@ export function renderProductCard(card, options) {
       }, t("Could not add this product to your basket."), true);
     }
     if (options.onWishlist)
-      action(t("Add to wishlist"), t("Saving…"), options.onWishlist, (/** @type {any} */ result) => {
+      action(t("Add to wishlist"), t("Saving…"), options.onWishlist, (result) => {
         const list = result.wishlist || {};
         report(result.added === false ? t("Already in your wishlist.") : t("Added to your wishlist."), true,
           list.url && { url: list.url, text: t("View wishlist") });
@@ -260,7 +247,7 @@ export function renderProductCard(card, options) {
   ]);
 }
 
-/** An image (thumbnail opening full size) or a file (name and size). @param {any} message @param {number} [progress] */
+/** An image (thumbnail opening full size) or a file (name and size). */
 function renderAttachment(message, progress) {
   const a = message.attachment;
   const name = a.name || t("Attachment");
@@ -319,131 +306,4 @@ export function renderMessage(message, options) {
       unsent && options.onDiscard ? el("button", { class: "oc-link", text: t("Discard"), onclick: options.onDiscard }) : null,
     ]),
   ]);
-}
-
-/** Product search: a modal <dialog> (focus kept inside and restored, Escape closes), arrow keys. */
-export class ProductPicker {
-  /** @param {{client: any, onChoose?: (card: any) => void, title?: string, limit?: number, debounce?: number}} options */
-  constructor(options) {
-    this.options = options;
-    this.client = options.client;
-    /** @type {any} */
-    this.dialog = null;
-    /** @type {any} */
-    this.returnFocus = null;
-    this._ticket = 0;
-    /** @type {any} */
-    this._timer = null;
-  }
-
-  _build() {
-    const titleId = uid("oc-picker-title");
-    const inputId = uid("oc-picker-q");
-    this.input = el("input", {
-      id: inputId, type: "search", class: "oc-input", autocomplete: "off", placeholder: t("Name, brand, SKU or barcode"),
-      oninput: () => this._schedule(),
-      onkeydown: (/** @type {KeyboardEvent} */ event) => {
-        if (event.key === "ArrowDown") {
-          event.preventDefault();
-          this._move(0);
-        }
-      },
-    });
-    this.status = el("p", { class: "oc-picker-status", role: "status", "aria-live": "polite" });
-    this.results = el("ul", { class: "oc-picker-results", "aria-label": t("Products") });
-    this.results.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
-      const buttons = this._buttons();
-      const index = buttons.indexOf(document.activeElement);
-      if (event.key === "ArrowDown") {
-        event.preventDefault();
-        this._move(index + 1);
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        if (index <= 0) this.input.focus();
-        else this._move(index - 1);
-      }
-    });
-    this.dialog = el("dialog", { class: "oc-ui oc-picker", "aria-labelledby": titleId }, [
-      el("div", { class: "oc-picker-head" }, [
-        el("h2", { id: titleId, text: this.options.title || t("Share a product") }),
-        el("button", { class: "oc-icon-btn", "aria-label": t("Close"), onclick: () => this.close() }, icon("close")),
-      ]),
-      el("label", { for: inputId, class: "oc-label", text: t("Search products") }),
-      this.input,
-      this.status,
-      this.results,
-    ]);
-    this.dialog.addEventListener("close", () => this._restore());
-    document.body.appendChild(this.dialog);
-  }
-
-  /** @returns {any[]} */
-  _buttons() {
-    return Array.from(this.results.querySelectorAll(".oc-pick"));
-  }
-  /** @param {number} index */
-  _move(index) {
-    const buttons = this._buttons();
-    if (buttons.length) buttons[Math.max(0, Math.min(index, buttons.length - 1))].focus();
-  }
-
-  open() {
-    if (!this.dialog) this._build();
-    this.returnFocus = document.activeElement;
-    if (this.dialog.open) return;
-    this.dialog.showModal();
-    this.input.value = "";
-    this.input.focus();
-    this.search("");
-  }
-
-  close() {
-    if (this.dialog && this.dialog.open) this.dialog.close();
-  }
-
-  _restore() {
-    clearTimeout(this._timer);
-    const target = this.returnFocus;
-    this.returnFocus = null;
-    if (target && target.focus) target.focus();
-  }
-
-  _schedule() {
-    clearTimeout(this._timer);
-    this._timer = setTimeout(() => this.search(this.input.value.trim()), this.options.debounce || 250);
-  }
-
-  /** @param {string} q */
-  async search(q) {
-    const ticket = ++this._ticket;
-    this.status.textContent = t("Searching…");
-    this.results.setAttribute("aria-busy", "true");
-    try {
-      const data = await this.client.searchProducts(q, this.options.limit || 20);
-      if (ticket === this._ticket) this._show(data.results || [], q); // else a late answer
-    } catch (error) {
-      if (ticket !== this._ticket) return;
-      this.results.removeAttribute("aria-busy");
-      this.results.textContent = "";
-      this.status.textContent = errorMessage(error, t("Could not search the products. Try again."));
-    }
-  }
-
-  /** @param {any[]} cards @param {string} q */
-  _show(cards, q) {
-    this.results.removeAttribute("aria-busy");
-    this.results.textContent = "";
-    this.status.textContent = cards.length
-      ? fmt(nt("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
-      : q ? fmt(t("No products match “%(q)s”."), { q }) : t("No products to show.");
-    for (const card of cards)
-      this.results.appendChild(el("li", null, el("button", {
-        class: "oc-pick",
-        "aria-label": fmt(t("Share %(title)s"), { title: card.title }),
-        onclick: () => {
-          this.close();
-          if (this.options.onChoose) this.options.onChoose(card);
-        },
-      }, renderProductCard(card, { compact: true, inline: true }))));
-  }
 }

@@ -4,27 +4,21 @@ import { Conversation } from "../chat/conversation.js";
 import { Thread } from "../chat/thread.js";
 import { TIMINGS } from "../chat/timings.js";
 import {
-  currencyFormats, el, errorMessage, fmt, formatPrice, formatSize, formatTime, icon, nt, ProductPicker,
-  renderProductCard, t, uid,
+  currencyFormats, el, errorMessage, fmt, formatPrice, formatSize, formatTime, icon, nt, renderProductCard, t, uid,
 } from "../chat/ui.js";
 
-/** @param {any} launcher */
 export function start(launcher) {
   const cfg = launcher.cfg;
   const me = cfg.user || null;
   Object.assign(currencyFormats, cfg.currencyFormats || {});
   const STATUS = { OPEN: t("Open"), RESOLVED: t("Resolved"), CLOSED: t("Closed") };
   const client = me ? new Client({ apiRoot: cfg.apiRoot, csrfToken: cfg.csrfToken, csrfCookie: cfg.csrfCookie, pollInterval: cfg.pollInterval }) : null;
-  /** @type {{open: boolean, view: string | null, roomId: number | null, rooms: any[] | null, unread: number, ask?: number | null}} */
   const ui = { open: false, view: null, roomId: null, rooms: null, unread: 0 };
-  /** @type {any} */
   let current = null; // {conv, thread, ...} of the conversation on screen
-  /** @type {ProductPicker | null} */
-  let picker = null;
   /** @type {any} */
+  let picker = null;
   let presence = null;
 
-  /** @param {string} key */
   function load(key) {
     try {
       return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
@@ -71,24 +65,22 @@ export function start(launcher) {
   ]);
   launcher.root.insertBefore(panel, button);
   launcher.root.appendChild(announcer);
-  panel.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+  panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !event.defaultPrevented) {
       event.preventDefault();
       close();
     }
   });
 
-  /** @param {string} text @param {string} [status] */
   function setTitle(text, status) {
     title.textContent = text;
     headStatus.hidden = !status;
     if (status) {
-      headStatus.textContent = STATUS[/** @type {"OPEN"} */ (status)] || status;
+      headStatus.textContent = STATUS[(status)] || status;
       headStatus.className = "oc-pill oc-pill-" + status.toLowerCase();
     }
   }
 
-  /** @param {string} name @param {HTMLElement} content */
   function setView(name, content) {
     if (current && name !== "room") leaveRoom();
     ui.view = name;
@@ -106,7 +98,6 @@ export function start(launcher) {
     else open(true);
   }
 
-  /** @param {boolean} isOpen */
   function setOpen(isOpen) {
     ui.open = isOpen;
     panel.hidden = !isOpen;
@@ -114,7 +105,6 @@ export function start(launcher) {
     save();
   }
 
-  /** @param {boolean} [byUser] */
   function open(byUser) {
     setOpen(true);
     showPresence();
@@ -132,7 +122,6 @@ export function start(launcher) {
 
   // Unread: the badge, and the title while the tab is hidden.
 
-  /** @type {any} */
   let unreadTimer = null;
   function refreshUnread() {
     clearTimeout(unreadTimer);
@@ -145,7 +134,7 @@ export function start(launcher) {
   // Who answers: agents online or away, and when a reply may be expected.
 
   function showPresence() {
-    if (!client || presence) return renderPresence();
+    if (!client) return;
     client.presence().then((data) => {
       presence = data;
       renderPresence();
@@ -184,17 +173,16 @@ export function start(launcher) {
   // The list of conversations
 
   function sortRooms() {
-    /** @type {any[]} */ (ui.rooms).sort((a, b) => (a.last_activity < b.last_activity ? 1 : a.last_activity > b.last_activity ? -1 : b.id - a.id));
+    (ui.rooms).sort((a, b) => (a.last_activity < b.last_activity ? 1 : a.last_activity > b.last_activity ? -1 : b.id - a.id));
   }
 
   async function loadRooms() {
     const page = await client.listRooms();
     ui.rooms = page.results || [];
     sortRooms();
-    return /** @type {any[]} */ (ui.rooms);
+    return (ui.rooms);
   }
 
-  /** @param {boolean} [byUser] */
   function showList(byUser) {
     if (client) client.watch(null);
     ui.roomId = null;
@@ -216,7 +204,6 @@ export function start(launcher) {
     });
   }
 
-  /** @param {HTMLElement} [view] */
   function renderList(view) {
     view = view || main.querySelector(".oc-list");
     if (!view || !ui.rooms) return;
@@ -239,7 +226,7 @@ export function start(launcher) {
           ]),
           el("span", { class: "oc-room-last", dir: "auto", text: room.last_message || "" }),
           el("span", { class: "oc-room-meta" }, [
-            el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[/** @type {"OPEN"} */ (room.status)] || room.status }),
+            el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[(room.status)] || room.status }),
             room.unread_count ? el("span", { class: "oc-count", text: fmt(nt("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) }) : null,
           ]),
         ])))
@@ -249,7 +236,6 @@ export function start(launcher) {
 
   // The length limit, said before anything is cut.
 
-  /** @param {HTMLTextAreaElement} input @param {HTMLElement} counter */
   function countLength(input, counter) {
     const n = input.value.length;
     const limit = cfg.maxLength;
@@ -263,7 +249,6 @@ export function start(launcher) {
 
   // A new conversation: just type; a subject is optional.
 
-  /** @param {boolean} [byUser] @param {any} [product] */
   function showNew(byUser, product) {
     if (client) client.watch(null);
     ui.roomId = null;
@@ -290,7 +275,7 @@ export function start(launcher) {
       ]),
     ]);
     message.addEventListener("input", () => countLength(message, counter));
-    form.addEventListener("submit", async (/** @type {Event} */ event) => {
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
       messageError.textContent = error.textContent = "";
       const text = message.value;
@@ -315,7 +300,7 @@ export function start(launcher) {
     if (byUser) message.focus();
   }
 
-  /** "Ask about this product": the conversation starts with its card. @param {number} productId */
+  /** "Ask about this product": the conversation starts with its card. */
   async function ask(productId) {
     ui.ask = productId;
     if (!ui.open) setOpen(true);
@@ -335,7 +320,6 @@ export function start(launcher) {
 
   // A conversation
 
-  /** @param {number} id */
   const roomById = (id) => (ui.rooms || []).find((r) => r.id === id);
 
   function leaveRoom() {
@@ -348,15 +332,15 @@ export function start(launcher) {
   function cardOptions() {
     return {
       basketUrl: cfg.basketUrl,
-      onBasket: (/** @type {any} */ card) => client.addToBasket(card.id, 1).then((/** @type {any} */ result) => {
+      onBasket: (card) => client.addToBasket(card.id, 1).then((result) => {
         updateHeaderBasket(result && result.basket);
         return result;
       }),
-      onWishlist: (/** @type {any} */ card) => client.addToWishlist(card.id),
+      onWishlist: (card) => client.addToWishlist(card.id),
     };
   }
 
-  /** Oscar's header total ("Basket total: Rp 85,000.00"). @param {any} basket */
+  /** Oscar's header total ("Basket total: Rp 85,000.00"). */
   function updateHeaderBasket(basket) {
     if (!basket) return;
     const label = document.querySelector(".basket-mini strong");
@@ -366,7 +350,6 @@ export function start(launcher) {
     document.dispatchEvent(new CustomEvent("oscarchat:basket", { detail: basket }));
   }
 
-  /** @param {File} file @returns {string | null} why it cannot be sent */
   function refusal(file) {
     if (file.size > cfg.maxUploadSize)
       return fmt(t("“%(name)s” is %(size)s; files may be at most %(limit)s."), { name: file.name, size: formatSize(file.size), limit: formatSize(cfg.maxUploadSize) });
@@ -375,7 +358,6 @@ export function start(launcher) {
     return null;
   }
 
-  /** @param {number} id @param {boolean} [byUser] @param {string | null} [firstText] */
   function showRoom(id, byUser, firstText) {
     id = Number(id);
     leaveRoom();
@@ -407,12 +389,18 @@ export function start(launcher) {
       },
     });
     current = { conv, thread, note, log };
-    picker = picker || new ProductPicker({
-      client,
-      onChoose: (card) => current && current.conv.send({ message: "", message_type: "PRODUCT", product_id: card.id, product: card }),
-    });
+    // One dialog for the page, sharing into the conversation on screen.
+    const share = async () => {
+      if (!picker) {
+        const { ProductPicker } = await import("../chat/picker.js");
+        picker = picker || new ProductPicker({
+          client,
+          onChoose: (card) => current && current.conv.send({ message: "", message_type: "PRODUCT", product_id: card.id, product: card }),
+        });
+      }
+      picker.open();
+    };
 
-    /** @param {FileList | File[]} files */
     function attach(files) {
       const refused = [];
       for (const file of Array.from(files)) {
@@ -426,7 +414,7 @@ export function start(launcher) {
 
     const form = el("form", { class: "oc-composer" }, [
       el("button", { class: "oc-icon-btn", "aria-label": t("Attach a file or image"), title: t("Attach a file or image"), onclick: () => fileInput.click() }, icon("clip")),
-      el("button", { class: "oc-icon-btn", "aria-label": t("Share a product"), title: t("Share a product"), onclick: () => picker && picker.open() }, icon("box")),
+      el("button", { class: "oc-icon-btn", "aria-label": t("Share a product"), title: t("Share a product"), onclick: share }, icon("box")),
       input, hint, fileInput,
       el("button", { type: "submit", class: "oc-icon-btn oc-send", "aria-label": t("Send"), title: t("Send") }, icon("send")),
     ]);
@@ -434,7 +422,7 @@ export function start(launcher) {
       attach(fileInput.files || []);
       fileInput.value = "";
     });
-    form.addEventListener("submit", (/** @type {Event} */ event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value;
       if (!text.trim()) return input.focus();
@@ -445,7 +433,7 @@ export function start(launcher) {
       conv.send({ message: text, message_type: "TEXT" });
       input.focus();
     });
-    input.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+    input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         form.requestSubmit();
@@ -457,7 +445,7 @@ export function start(launcher) {
       conv.typed(input.value);
     });
     input.addEventListener("blur", () => conv.stopTyping());
-    input.addEventListener("paste", (/** @type {ClipboardEvent} */ event) => {
+    input.addEventListener("paste", (event) => {
       const files = event.clipboardData ? Array.from(event.clipboardData.files) : [];
       if (files.length) {
         event.preventDefault();
@@ -465,12 +453,12 @@ export function start(launcher) {
       }
     });
     const view = el("div", { class: "oc-view oc-conversation" }, [log, note, typing, outbox, counter, fileError, form]);
-    view.addEventListener("dragover", (/** @type {DragEvent} */ event) => {
+    view.addEventListener("dragover", (event) => {
       event.preventDefault();
       view.classList.add("oc-dropping");
     });
     view.addEventListener("dragleave", () => view.classList.remove("oc-dropping"));
-    view.addEventListener("drop", (/** @type {DragEvent} */ event) => {
+    view.addEventListener("drop", (event) => {
       event.preventDefault();
       view.classList.remove("oc-dropping");
       if (event.dataTransfer) attach(event.dataTransfer.files);
@@ -501,14 +489,14 @@ export function start(launcher) {
     });
   }
 
-  /** The title and the note of a resolved or closed room; the last message stays in view. @param {Conversation} conv @param {HTMLElement} note */
+  /** The title and the note of a resolved or closed room; the last message stays in view. */
   function showRoomState(conv, note) {
     const room = conv.room;
     if (!room) return;
     const known = roomById(room.id);
     if (known) Object.assign(known, room);
     setTitle(room.subject, room.status);
-    const text = { RESOLVED: t("This conversation was resolved. Write a message to reopen it."), CLOSED: t("This conversation is closed. Write a message to reopen it.") }[/** @type {"RESOLVED"} */ (room.status)];
+    const text = { RESOLVED: t("This conversation was resolved. Write a message to reopen it."), CLOSED: t("This conversation is closed. Write a message to reopen it.") }[(room.status)];
     const follow = current && current.thread.nearEnd();
     note.hidden = !text;
     note.className = "oc-note";
@@ -516,7 +504,6 @@ export function start(launcher) {
     if (follow && current) current.thread.toEnd();
   }
 
-  /** @param {HTMLTextAreaElement} textarea */
   function autosize(textarea) {
     textarea.style.height = "auto";
     textarea.style.height = Math.min(textarea.scrollHeight + 2, 140) + "px";
@@ -524,7 +511,6 @@ export function start(launcher) {
 
   // Events (stream or polling)
 
-  /** @param {any} m */
   function onMessage(m) {
     const here = current && current.conv.roomId === m.room;
     if (here) current.conv.receive(m);
@@ -537,7 +523,6 @@ export function start(launcher) {
     if (!here) refreshUnread();
   }
 
-  /** @param {any} room */
   function onRoom(room) {
     if (ui.rooms) {
       const index = ui.rooms.findIndex((r) => r.id === room.id);
@@ -550,10 +535,8 @@ export function start(launcher) {
     refreshUnread();
   }
 
-  /** @type {any} */
   let connectionTimer = null;
   let wasLive = false;
-  /** @param {string} state */
   function onConnection(state) {
     clearTimeout(connectionTimer);
     if (state === "live" || state === "polling") {
@@ -600,8 +583,8 @@ export function start(launcher) {
   if (client) {
     client.on("message", onMessage);
     client.on("room", onRoom);
-    client.on("typing", (/** @type {any} */ data) => current && current.conv.peerTyping(data));
-    client.on("read", (/** @type {any} */ data) => current && current.conv.read(data));
+    client.on("typing", (data) => current && current.conv.peerTyping(data));
+    client.on("read", (data) => current && current.conv.read(data));
     client.on("reset", () => {
       resync();
       if (current) current.conv.refresh().catch(() => {});
@@ -613,7 +596,6 @@ export function start(launcher) {
   }
   const chat = {
     client, toggle, open, close,
-    /** @param {number} productId */
     ask: (productId) => ask(productId),
   };
   if (ui.ask) ask(ui.ask);

@@ -10,12 +10,9 @@ const nonce = (script && /** @type {HTMLScriptElement} */ (script).nonce) || "";
 const baseTitle = document.title;
 let unread = 0;
 let open = false;
-/** @type {Promise<any> | null} */
 let loading = null;
-/** @type {any} */
 let app = null;
 
-/** @param {string} key @returns {Record<string, any>} */
 function saved(key) {
   try {
     return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
@@ -24,7 +21,6 @@ function saved(key) {
   }
 }
 
-/** @param {string} tag @param {Record<string, string>} attrs */
 function make(tag, attrs) {
   const node = document.createElement(tag);
   for (const k in attrs) node.setAttribute(k, attrs[k]);
@@ -46,14 +42,12 @@ function label() {
 /** The launcher's state, told by the conversation once loaded. */
 const launcher = {
   cfg, root, button, nonce, storeKey,
-  /** @param {number} n */
   setUnread(n) {
     unread = Math.max(0, n || 0);
     badge.hidden = !unread;
     badge.textContent = unread > 99 ? "99+" : String(unread);
     label();
   },
-  /** @param {boolean} isOpen */
   setOpen(isOpen) {
     open = isOpen;
     button.setAttribute("aria-expanded", String(isOpen));
@@ -62,11 +56,10 @@ const launcher = {
   },
 };
 
-/** @param {string} tag @param {Record<string, string>} attrs */
 function load(tag, attrs) {
   return new Promise((resolve) => {
     const node = make(tag, attrs);
-    if (nonce) /** @type {any} */ (node).nonce = nonce;
+    if (nonce) (node).nonce = nonce;
     node.onload = node.onerror = resolve; // without the catalog or a style the chat still works
     document.head.appendChild(node);
   });
@@ -77,7 +70,7 @@ function start() {
   if (!loading) {
     stopWatching();
     loading = Promise.all([
-      ...cfg.css.map((/** @type {string} */ href) => load("link", { rel: "stylesheet", href })),
+      ...cfg.css.map((href) => load("link", { rel: "stylesheet", href })),
       cfg.catalogUrl ? load("script", { src: cfg.catalogUrl }) : null,
       import(cfg.appUrl),
     ]).then((loaded) => (app = loaded[loaded.length - 1].start(launcher)));
@@ -86,10 +79,8 @@ function start() {
 }
 
 // Unread messages while closed: the stream says something changed, the count is asked again.
-/** @type {EventSource | null} */
 let source = null;
 let failures = 0;
-/** @type {any} */
 let timer = null;
 
 async function api(method, path) {
