@@ -15,7 +15,7 @@ from django.shortcuts import resolve_url
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext
 
 try:  # Django 6: the Content Security Policy's nonce, for the script tags
     from django.middleware.csp import get_nonce
@@ -133,8 +133,8 @@ def widget_config(request):
         "strings": {
             "chat": gettext("Chat with us"),
             "close": gettext("Close chat"),
-            "unreadOne": pgettext("launcher", "%(n)s unread message"),
-            "unreadMany": pgettext("launcher", "%(n)s unread messages"),
+            "unreadOne": gettext("%(n)s unread message"),
+            "unreadMany": gettext("%(n)s unread messages"),
         },
     }
     if signed_in:

@@ -125,7 +125,7 @@ if (admin) {
 
   function slashQuery() {
     const before = input.value.slice(0, input.selectionStart);
-    const match = before.match(/(^|\s)\/([^\s/]*)$/);
+    const match = before.match(/(^|\s)\/([^\s\x2f]*)$/);
     return match ? { query: match[2].toLowerCase(), start: before.length - match[2].length - 1 } : null;
   }
 

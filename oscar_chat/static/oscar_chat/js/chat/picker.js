@@ -1,5 +1,5 @@
 /* oscar_chat: the product picker, loaded when someone first shares a product (widget and admin). */
-import { el, errorMessage, fmt, icon, nt, renderProductCard, t, uid } from "./ui.js";
+import { el, errorMessage, fmt, icon, ngettext, renderProductCard, _, uid } from "./ui.js";
 
 /** Product search: a modal <dialog> (focus kept inside and restored, Escape closes), arrow keys. */
 export class ProductPicker {
@@ -18,7 +18,7 @@ export class ProductPicker {
     const titleId = uid("oc-picker-title");
     const inputId = uid("oc-picker-q");
     this.input = el("input", {
-      id: inputId, type: "search", class: "oc-input", autocomplete: "off", placeholder: t("Name, brand, SKU or barcode"),
+      id: inputId, type: "search", class: "oc-input", autocomplete: "off", placeholder: _("Name, brand, SKU or barcode"),
       oninput: () => this._schedule(),
       onkeydown: (event) => {
         if (event.key === "ArrowDown") {
@@ -28,7 +28,7 @@ export class ProductPicker {
       },
     });
     this.status = el("p", { class: "oc-picker-status", role: "status", "aria-live": "polite" });
-    this.results = el("ul", { class: "oc-picker-results", "aria-label": t("Products") });
+    this.results = el("ul", { class: "oc-picker-results", "aria-label": _("Products") });
     this.results.addEventListener("keydown", (event) => {
       const buttons = this._buttons();
       const index = buttons.indexOf(document.activeElement);
@@ -43,10 +43,10 @@ export class ProductPicker {
     });
     this.dialog = el("dialog", { class: "oc-ui oc-picker", "aria-labelledby": titleId }, [
       el("div", { class: "oc-picker-head" }, [
-        el("h2", { id: titleId, text: this.options.title || t("Share a product") }),
-        el("button", { class: "oc-icon-btn", "aria-label": t("Close"), onclick: () => this.close() }, icon("close")),
+        el("h2", { id: titleId, text: this.options.title || _("Share a product") }),
+        el("button", { class: "oc-icon-btn", "aria-label": _("Close"), onclick: () => this.close() }, icon("close")),
       ]),
-      el("label", { for: inputId, class: "oc-label", text: t("Search products") }),
+      el("label", { for: inputId, class: "oc-label", text: _("Search products") }),
       this.input,
       this.status,
       this.results,
@@ -91,7 +91,7 @@ export class ProductPicker {
 
   async search(q) {
     const ticket = ++this._ticket;
-    this.status.textContent = t("Searching…");
+    this.status.textContent = _("Searching…");
     this.results.setAttribute("aria-busy", "true");
     try {
       const data = await this.client.searchProducts(q, this.options.limit || 20);
@@ -100,7 +100,7 @@ export class ProductPicker {
       if (ticket !== this._ticket) return;
       this.results.removeAttribute("aria-busy");
       this.results.textContent = "";
-      this.status.textContent = errorMessage(error, t("Could not search the products. Try again."));
+      this.status.textContent = errorMessage(error, _("Could not search the products. Try again."));
     }
   }
 
@@ -108,12 +108,12 @@ export class ProductPicker {
     this.results.removeAttribute("aria-busy");
     this.results.textContent = "";
     this.status.textContent = cards.length
-      ? fmt(nt("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
-      : q ? fmt(t("No products match “%(q)s”."), { q }) : t("No products to show.");
+      ? fmt(ngettext("%(n)s product", "%(n)s products", cards.length), { n: cards.length })
+      : q ? fmt(_("No products match “%(q)s”."), { q }) : _("No products to show.");
     for (const card of cards)
       this.results.appendChild(el("li", null, el("button", {
         class: "oc-pick",
-        "aria-label": fmt(t("Share %(title)s"), { title: card.title }),
+        "aria-label": fmt(_("Share %(title)s"), { title: card.title }),
         onclick: () => {
           this.close();
           if (this.options.onChoose) this.options.onChoose(card);

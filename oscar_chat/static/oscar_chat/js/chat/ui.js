@@ -4,8 +4,8 @@ import { errorText } from "./client.js";
 let uidCounter = 0;
 
 /** Django's JavaScript catalog (/jsi18n/) if loaded. */
-export const t = (s) => (typeof window.gettext === "function" ? window.gettext(s) : s);
-export const nt = (singular, plural, n) =>
+export const _ = (s) => (typeof window.gettext === "function" ? window.gettext(s) : s);
+export const ngettext = (singular, plural, n) =>
   typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
 /** "%(name)s" placeholders, as interpolate(fmt, obj, true). */
 export const fmt = (s, values) => s.replace(/%\((\w+)\)s/g, (all, key) => (key in values ? String(values[key]) : all));
@@ -74,7 +74,7 @@ export const currencyFormats = {};
 
 /** As Oscar's |currency prints: the store's pattern ("Rp #,##0") and decimals. */
 export function formatPrice(price) {
-  if (!price) return t("Price not available");
+  if (!price) return _("Price not available");
   const amount = Number(price.amount);
   const currency = price.currency;
   const spec = currencyFormats[currency] || {};
@@ -118,8 +118,8 @@ export function formatTime(iso) {
 export function formatDay(iso) {
   const date = new Date(iso);
   const days = Math.round((new Date().setHours(0, 0, 0, 0) - new Date(iso).setHours(0, 0, 0, 0)) / 86400000);
-  if (days === 0) return t("Today");
-  if (days === 1) return t("Yesterday");
+  if (days === 0) return _("Today");
+  if (days === 1) return _("Yesterday");
   return dateFormat({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(date);
 }
 
@@ -152,14 +152,14 @@ function busy(button, label) {
 /** An API error in words for a person. */
 export function errorMessage(error, fallback) {
   if (!error) return fallback;
-  if (error.status === 0) return t("You seem to be offline. Check your connection and try again.");
+  if (error.status === 0) return _("You seem to be offline. Check your connection and try again.");
   if (error.status === 429)
     return error.retryAfter
-      ? fmt(t("You are sending messages too quickly. Try again in %(n)s seconds."), { n: error.retryAfter })
-      : t("You are sending messages too quickly. Try again in a moment.");
-  if (error.status === 401 || error.status === 403) return t("Your session has ended. Sign in again to continue.");
-  if (error.status === 413) return t("This file is too large.");
-  if (error.status >= 500) return t("Something went wrong on our side. Try again in a moment.");
+      ? fmt(_("You are sending messages too quickly. Try again in %(n)s seconds."), { n: error.retryAfter })
+      : _("You are sending messages too quickly. Try again in a moment.");
+  if (error.status === 401 || error.status === 403) return _("Your session has ended. Sign in again to continue.");
+  if (error.status === 413) return _("This file is too large.");
+  if (error.status >= 500) return _("Something went wrong on our side. Try again in a moment.");
   return (error.body && errorText(error.body)) || fallback;
 }
 
@@ -208,36 +208,36 @@ export function renderProductCard(card, options) {
 
   if (!gone && !options.compact) {
     if (card.is_parent && card.url) {
-      actions.push(el("a", { class: "oc-btn oc-btn-primary", href: card.url, target: "_blank", rel: "noopener", text: t("Choose options") }));
+      actions.push(el("a", { class: "oc-btn oc-btn-primary", href: card.url, target: "_blank", rel: "noopener", text: _("Choose options") }));
     } else if (options.onBasket) {
-      action(t("Add to basket"), t("Adding…"), options.onBasket, (result) => {
+      action(_("Add to basket"), _("Adding…"), options.onBasket, (result) => {
         const n = (result.basket || {}).num_items;
-        let text = t("Added to your basket.");
-        if (n) text += " " + fmt(nt("%(n)s item in your basket.", "%(n)s items in your basket.", n), { n });
-        report(text, true, options.basketUrl && { url: options.basketUrl, text: t("View basket") });
-      }, t("Could not add this product to your basket."), true);
+        let text = _("Added to your basket.");
+        if (n) text += " " + fmt(ngettext("%(n)s item in your basket.", "%(n)s items in your basket.", n), { n });
+        report(text, true, options.basketUrl && { url: options.basketUrl, text: _("View basket") });
+      }, _("Could not add this product to your basket."), true);
     }
     if (options.onWishlist)
-      action(t("Add to wishlist"), t("Saving…"), options.onWishlist, (result) => {
+      action(_("Add to wishlist"), _("Saving…"), options.onWishlist, (result) => {
         const list = result.wishlist || {};
-        report(result.added === false ? t("Already in your wishlist.") : t("Added to your wishlist."), true,
-          list.url && { url: list.url, text: t("View wishlist") });
-      }, t("Could not add this product to your wishlist."));
+        report(result.added === false ? _("Already in your wishlist.") : _("Added to your wishlist."), true,
+          list.url && { url: list.url, text: _("View wishlist") });
+      }, _("Could not add this product to your wishlist."));
     if (card.url && !card.is_parent)
       actions.push(el("a", { class: "oc-btn", href: card.url, target: "_blank", rel: "noopener" }, [
-        t("View details"),
-        el("span", { class: "oc-sr", text: " " + t("(opens in a new tab)") }),
+        _("View details"),
+        el("span", { class: "oc-sr", text: " " + _("(opens in a new tab)") }),
       ]));
   }
 
-  const stockText = gone ? t("No longer available") : availability.message || (buyable ? t("Available") : t("Unavailable"));
+  const stockText = gone ? _("No longer available") : availability.message || (buyable ? _("Available") : _("Unavailable"));
   const p = options.inline ? "span" : "p";
   return el(options.inline ? "span" : "article", { class: "oc-card" + (options.compact ? " oc-card--compact" : "") + (gone ? " oc-card--gone" : ""), "data-product-id": card.id }, [
     card.image && !gone
       ? el("img", { class: "oc-card-img", src: card.image, alt: "", loading: "lazy", width: 72, height: 72 })
       : el("span", { class: "oc-card-img oc-card-noimg", "aria-hidden": "true" }, icon("box", 28)),
     el(options.inline ? "span" : "div", { class: "oc-card-body" }, [
-      el(p, { class: "oc-card-title", dir: "auto", text: card.title || t("Product") }),
+      el(p, { class: "oc-card-title", dir: "auto", text: card.title || _("Product") }),
       el(p, { class: "oc-card-price", text: formatPrice(card.price) }),
       el(p, { class: "oc-card-stock " + (buyable ? "oc-in" : "oc-out"), text: stockText }),
       card.category && !options.compact ? el(p, { class: "oc-card-cat", text: card.category }) : null,
@@ -250,18 +250,18 @@ export function renderProductCard(card, options) {
 /** An image (thumbnail opening full size) or a file (name and size). */
 function renderAttachment(message, progress) {
   const a = message.attachment;
-  const name = a.name || t("Attachment");
+  const name = a.name || _("Attachment");
   const size = typeof a.size === "number" ? formatSize(a.size) : "";
   const uploading = typeof progress === "number";
   if (message.message_type === "IMAGE" && a.url)
     return el("a", { class: "oc-msg-imglink", href: a.url, target: "_blank", rel: "noopener" }, [
       el("img", { class: "oc-msg-img", src: a.url, alt: name, loading: "lazy" }),
-      el("span", { class: "oc-sr", text: " " + t("(opens in a new tab)") }),
+      el("span", { class: "oc-sr", text: " " + _("(opens in a new tab)") }),
     ]);
   const body = [icon("file"), el("span", { class: "oc-file-name", dir: "auto", text: name }), size ? el("span", { class: "oc-file-size", text: size }) : null];
   return el("div", { class: "oc-msg-file" }, [
     a.url ? el("a", { href: a.url, target: "_blank", rel: "noopener", download: name }, body) : el("span", null, body),
-    uploading ? el("progress", { class: "oc-progress", max: 100, value: Math.round(progress * 100), "aria-label": t("Uploading…") }) : null,
+    uploading ? el("progress", { class: "oc-progress", max: 100, value: Math.round(progress * 100), "aria-label": _("Uploading…") }) : null,
   ]);
 }
 
@@ -281,13 +281,13 @@ export function renderMessage(message, options) {
 
   let state = null;
   if (mine) {
-    if (status === "sending") state = typeof options.progress === "number" ? fmt(t("Uploading… %(n)s%"), { n: Math.round(options.progress * 100) }) : t("Sending…");
-    else if (status === "queued") state = t("Waiting for the connection…");
-    else if (status === "failed") state = t("Not sent");
-    else state = options.seen ? t("Seen") : t("Sent");
+    if (status === "sending") state = typeof options.progress === "number" ? fmt(_("Uploading… %(n)s%"), { n: Math.round(options.progress * 100) }) : _("Sending…");
+    else if (status === "queued") state = _("Waiting for the connection…");
+    else if (status === "failed") state = _("Not sent");
+    else state = options.seen ? _("Seen") : _("Sent");
   }
   const sender = message.sender || {};
-  const label = mine ? t("You") : options.senderLabel || sender.name || "";
+  const label = mine ? _("You") : options.senderLabel || sender.name || "";
   const unsent = status === "queued" || status === "failed";
   return el("div", {
     class: "oc-msg " + (mine ? "oc-mine" : "oc-theirs") + " oc-" + status + (options.seen && mine ? " oc-seen" : "") +
@@ -301,9 +301,9 @@ export function renderMessage(message, options) {
     el("p", { class: "oc-msg-meta" }, [
       message.created_at ? el("time", { datetime: message.created_at, text: formatTime(message.created_at) }) : null,
       state ? el("span", { class: "oc-msg-state", text: state }) : null,
-      unsent && options.error ? el("span", { class: "oc-msg-error", text: errorMessage(options.error, t("Your message was not sent.")) }) : null,
-      unsent && options.onRetry ? el("button", { class: "oc-link", text: status === "queued" ? t("Send now") : t("Retry"), onclick: options.onRetry }) : null,
-      unsent && options.onDiscard ? el("button", { class: "oc-link", text: t("Discard"), onclick: options.onDiscard }) : null,
+      unsent && options.error ? el("span", { class: "oc-msg-error", text: errorMessage(options.error, _("Your message was not sent.")) }) : null,
+      unsent && options.onRetry ? el("button", { class: "oc-link", text: status === "queued" ? _("Send now") : _("Retry"), onclick: options.onRetry }) : null,
+      unsent && options.onDiscard ? el("button", { class: "oc-link", text: _("Discard"), onclick: options.onDiscard }) : null,
     ]),
   ]);
 }

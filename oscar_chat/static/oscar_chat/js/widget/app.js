@@ -4,14 +4,14 @@ import { Conversation } from "../chat/conversation.js";
 import { Thread } from "../chat/thread.js";
 import { TIMINGS } from "../chat/timings.js";
 import {
-  currencyFormats, el, errorMessage, fmt, formatPrice, formatSize, formatTime, icon, nt, renderProductCard, t, uid,
+  currencyFormats, el, errorMessage, fmt, formatPrice, formatSize, formatTime, icon, ngettext, renderProductCard, _, uid,
 } from "../chat/ui.js";
 
 export function start(launcher) {
   const cfg = launcher.cfg;
   const me = cfg.user || null;
   Object.assign(currencyFormats, cfg.currencyFormats || {});
-  const STATUS = { OPEN: t("Open"), RESOLVED: t("Resolved"), CLOSED: t("Closed") };
+  const STATUS = { OPEN: _("Open"), RESOLVED: _("Resolved"), CLOSED: _("Closed") };
   const client = me ? new Client({ apiRoot: cfg.apiRoot, csrfToken: cfg.csrfToken, csrfCookie: cfg.csrfCookie, pollInterval: cfg.pollInterval }) : null;
   const ui = { open: false, view: null, roomId: null, rooms: null, unread: 0 };
   let current = null; // {conv, thread, ...} of the conversation on screen
@@ -47,7 +47,7 @@ export function start(launcher) {
   const panelId = uid("oc-panel");
   const button = launcher.button;
   button.setAttribute("aria-controls", panelId);
-  const backButton = el("button", { class: "oc-icon-btn oc-back", "aria-label": t("All conversations"), onclick: () => showList(true) }, icon("back"));
+  const backButton = el("button", { class: "oc-icon-btn oc-back", "aria-label": _("All conversations"), onclick: () => showList(true) }, icon("back"));
   const title = el("h2", { id: titleId, class: "oc-title", dir: "auto" });
   const headStatus = el("span", { class: "oc-pill", hidden: true });
   const presenceLine = el("p", { class: "oc-presence", hidden: true });
@@ -58,7 +58,7 @@ export function start(launcher) {
     el("header", { class: "oc-head" }, [
       backButton,
       el("div", { class: "oc-head-text" }, [el("div", { class: "oc-head-line" }, [title, headStatus]), presenceLine]),
-      el("button", { class: "oc-icon-btn", "aria-label": t("Close chat"), onclick: close }, icon("close")),
+      el("button", { class: "oc-icon-btn", "aria-label": _("Close chat"), onclick: close }, icon("close")),
     ]),
     connection,
     main,
@@ -145,18 +145,18 @@ export function start(launcher) {
     presenceLine.hidden = false;
     presenceLine.className = "oc-presence " + (presence.online ? "oc-online" : "oc-away");
     presenceLine.textContent = presence.online
-      ? t("Our team is online")
-      : presence.expected_reply ? fmt(t("Away. We usually reply %(when)s."), { when: presence.expected_reply }) : t("Away. We reply as soon as we are back.");
+      ? _("Our team is online")
+      : presence.expected_reply ? fmt(_("Away. We usually reply %(when)s."), { when: presence.expected_reply }) : _("Away. We reply as soon as we are back.");
   }
 
   // Signed out
 
   function showSignin() {
-    setTitle(t("Chat with us"));
+    setTitle(_("Chat with us"));
     setView("signin", el("div", { class: "oc-view oc-signin" }, [
-      el("p", { text: t("Questions about a product or an order? Sign in and chat with our team.") }),
+      el("p", { text: _("Questions about a product or an order? Sign in and chat with our team.") }),
       // The panel closes first: on a phone it would cover the sign-in form. It opens again after.
-      el("a", { class: "oc-btn oc-btn-primary", href: cfg.loginUrl, text: t("Sign in to chat"), onclick: () => {
+      el("a", { class: "oc-btn oc-btn-primary", href: cfg.loginUrl, text: _("Sign in to chat"), onclick: () => {
         ui.open = false;
         panel.hidden = true;
         launcher.setOpen(false);
@@ -166,7 +166,7 @@ export function start(launcher) {
           /* not kept */
         }
       } }),
-      el("p", { class: "oc-muted", text: t("No account yet? You can register on the same page.") }),
+      el("p", { class: "oc-muted", text: _("No account yet? You can register on the same page.") }),
     ]));
   }
 
@@ -186,8 +186,8 @@ export function start(launcher) {
   function showList(byUser) {
     if (client) client.watch(null);
     ui.roomId = null;
-    setTitle(t("Your conversations"));
-    const view = el("div", { class: "oc-view oc-list" }, el("p", { class: "oc-muted", text: t("Loading…") }));
+    setTitle(_("Your conversations"));
+    const view = el("div", { class: "oc-view oc-list" }, el("p", { class: "oc-muted", text: _("Loading…") }));
     setView("list", view);
     loadRooms().then((rooms) => {
       if (ui.view !== "list") return;
@@ -198,8 +198,8 @@ export function start(launcher) {
       if (ui.view !== "list") return;
       view.textContent = "";
       view.append(
-        el("p", { class: "oc-error", text: errorMessage(error, t("Could not load your conversations.")) }),
-        el("button", { class: "oc-btn", text: t("Try again"), onclick: () => showList() })
+        el("p", { class: "oc-error", text: errorMessage(error, _("Could not load your conversations.")) }),
+        el("button", { class: "oc-btn", text: _("Try again"), onclick: () => showList() })
       );
     });
   }
@@ -214,11 +214,11 @@ export function start(launcher) {
     view.append(
       el("div", { class: "oc-list-actions" }, [
         next ? el("button", { class: "oc-btn oc-btn-primary oc-continue", onclick: () => showRoom(next.id, true) }, [
-          t("Continue"), el("span", { class: "oc-ellipsis", dir: "auto", text: "“" + next.subject + "”" }),
+          _("Continue"), el("span", { class: "oc-ellipsis", dir: "auto", text: "“" + next.subject + "”" }),
         ]) : null,
-        el("button", { class: "oc-btn" + (next ? "" : " oc-btn-primary"), text: t("New conversation"), onclick: () => showNew(true) }),
+        el("button", { class: "oc-btn" + (next ? "" : " oc-btn-primary"), text: _("New conversation"), onclick: () => showNew(true) }),
       ]),
-      el("ul", { class: "oc-rooms", "aria-label": t("Your conversations") }, rooms.map((room) =>
+      el("ul", { class: "oc-rooms", "aria-label": _("Your conversations") }, rooms.map((room) =>
         el("li", null, el("button", { class: "oc-room" + (room.unread_count ? " oc-unread" : ""), "data-room-id": room.id, onclick: () => showRoom(room.id, true) }, [
           el("span", { class: "oc-room-top" }, [
             el("span", { class: "oc-room-subject", dir: "auto", text: room.subject }),
@@ -227,7 +227,7 @@ export function start(launcher) {
           el("span", { class: "oc-room-last", dir: "auto", text: room.last_message || "" }),
           el("span", { class: "oc-room-meta" }, [
             el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[(room.status)] || room.status }),
-            room.unread_count ? el("span", { class: "oc-count", text: fmt(nt("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) }) : null,
+            room.unread_count ? el("span", { class: "oc-count", text: fmt(ngettext("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) }) : null,
           ]),
         ])))
       )
@@ -242,8 +242,8 @@ export function start(launcher) {
     counter.hidden = n < limit * 0.8;
     counter.classList.toggle("oc-error", n > limit);
     counter.textContent = n > limit
-      ? fmt(t("%(n)s characters: %(over)s over the limit of %(limit)s. Shorten the message or send it in parts."), { n, over: n - limit, limit })
-      : fmt(t("%(n)s of %(limit)s characters"), { n, limit });
+      ? fmt(_("%(n)s characters: %(over)s over the limit of %(limit)s. Shorten the message or send it in parts."), { n, over: n - limit, limit })
+      : fmt(_("%(n)s of %(limit)s characters"), { n, limit });
     return n <= limit;
   }
 
@@ -252,25 +252,25 @@ export function start(launcher) {
   function showNew(byUser, product) {
     if (client) client.watch(null);
     ui.roomId = null;
-    setTitle(product ? t("Ask about this product") : t("New conversation"));
+    setTitle(product ? _("Ask about this product") : _("New conversation"));
     const subjectId = uid("oc-subject");
     const messageId = uid("oc-first");
-    const message = el("textarea", { id: messageId, class: "oc-input", name: "message", rows: 4, placeholder: product ? t("What would you like to know?") : t("How can we help?") });
+    const message = el("textarea", { id: messageId, class: "oc-input", name: "message", rows: 4, placeholder: product ? _("What would you like to know?") : _("How can we help?") });
     const messageError = el("p", { id: uid("oc-err"), class: "oc-error oc-field-error", role: "alert" });
     const counter = el("p", { class: "oc-counter", "aria-live": "polite", hidden: true });
     message.setAttribute("aria-describedby", messageError.id);
-    const subject = el("input", { id: subjectId, class: "oc-input", name: "subject", maxlength: 200, placeholder: t("e.g. Delivery of my order") });
+    const subject = el("input", { id: subjectId, class: "oc-input", name: "subject", maxlength: 200, placeholder: _("e.g. Delivery of my order") });
     const error = el("p", { class: "oc-error", role: "alert" });
-    const submit = el("button", { type: "submit", class: "oc-btn oc-btn-primary", text: product ? t("Send") : t("Start conversation") });
+    const submit = el("button", { type: "submit", class: "oc-btn oc-btn-primary", text: product ? _("Send") : _("Start conversation") });
     const form = el("form", { class: "oc-view oc-new", novalidate: true }, [
-      product ? renderProductCard(product, { compact: true }) : el("p", { class: "oc-muted", text: t("Write your question; our team answers here.") }),
-      el("label", { class: "oc-label", for: messageId, text: t("Message") }),
+      product ? renderProductCard(product, { compact: true }) : el("p", { class: "oc-muted", text: _("Write your question; our team answers here.") }),
+      el("label", { class: "oc-label", for: messageId, text: _("Message") }),
       message, counter, messageError,
-      product ? null : el("label", { class: "oc-label", for: subjectId }, [t("Subject"), el("span", { class: "oc-muted", text: " " + t("(optional)") })]),
+      product ? null : el("label", { class: "oc-label", for: subjectId }, [_("Subject"), el("span", { class: "oc-muted", text: " " + _("(optional)") })]),
       product ? null : subject,
       error,
       el("div", { class: "oc-form-actions" }, [
-        ui.rooms && ui.rooms.length ? el("button", { class: "oc-btn", text: t("Cancel"), onclick: () => showList() }) : null,
+        ui.rooms && ui.rooms.length ? el("button", { class: "oc-btn", text: _("Cancel"), onclick: () => showList() }) : null,
         submit,
       ]),
     ]);
@@ -280,7 +280,7 @@ export function start(launcher) {
       messageError.textContent = error.textContent = "";
       const text = message.value;
       if (!text.trim() && !product) {
-        messageError.textContent = t("Please write a message.");
+        messageError.textContent = _("Please write a message.");
         return message.focus();
       }
       if (!countLength(message, counter)) return message.focus();
@@ -293,7 +293,7 @@ export function start(launcher) {
         showRoom(room.id, true, product && text.trim() ? text : null);
       } catch (err) {
         submit.disabled = false;
-        error.textContent = errorMessage(err, t("Could not start the conversation."));
+        error.textContent = errorMessage(err, _("Could not start the conversation."));
       }
     });
     setView("new", form);
@@ -306,15 +306,15 @@ export function start(launcher) {
     if (!ui.open) setOpen(true);
     showPresence();
     if (!me) return showSignin();
-    setTitle(t("Ask about this product"));
-    setView("new", el("div", { class: "oc-view" }, el("p", { class: "oc-muted", text: t("Loading…") })));
+    setTitle(_("Ask about this product"));
+    setView("new", el("div", { class: "oc-view" }, el("p", { class: "oc-muted", text: _("Loading…") })));
     try {
       const card = await client.product(productId);
       if (ui.ask === productId) showNew(true, card);
     } catch (error) {
       ui.ask = null;
       main.textContent = "";
-      main.appendChild(el("div", { class: "oc-view" }, el("p", { class: "oc-error", text: errorMessage(error, t("This product cannot be shown.")) })));
+      main.appendChild(el("div", { class: "oc-view" }, el("p", { class: "oc-error", text: errorMessage(error, _("This product cannot be shown.")) })));
     }
   }
 
@@ -352,9 +352,9 @@ export function start(launcher) {
 
   function refusal(file) {
     if (file.size > cfg.maxUploadSize)
-      return fmt(t("“%(name)s” is %(size)s; files may be at most %(limit)s."), { name: file.name, size: formatSize(file.size), limit: formatSize(cfg.maxUploadSize) });
+      return fmt(_("“%(name)s” is %(size)s; files may be at most %(limit)s."), { name: file.name, size: formatSize(file.size), limit: formatSize(cfg.maxUploadSize) });
     if (!cfg.fileTypes.includes(file.type))
-      return fmt(t("“%(name)s” cannot be sent: images (JPEG, PNG, GIF, WebP), PDF, text and ZIP files can."), { name: file.name });
+      return fmt(_("“%(name)s” cannot be sent: images (JPEG, PNG, GIF, WebP), PDF, text and ZIP files can."), { name: file.name });
     return null;
   }
 
@@ -364,16 +364,16 @@ export function start(launcher) {
     ui.roomId = id;
     client.watch(id);
     const known = roomById(id);
-    setTitle(known ? known.subject : t("Conversation"), known && known.status);
+    setTitle(known ? known.subject : _("Conversation"), known && known.status);
     const conv = new Conversation({ client, roomId: id, me, storage, canRead: () => ui.open && !document.hidden });
-    const older = el("button", { class: "oc-link oc-older", hidden: true, text: t("Load older messages"), onclick: () => thread.older() });
+    const older = el("button", { class: "oc-link oc-older", hidden: true, text: _("Load older messages"), onclick: () => thread.older() });
     const list = el("div", { class: "oc-entries" });
-    const log = el("div", { class: "oc-log", role: "log", "aria-label": t("Messages"), tabindex: "0" }, [older, list]);
+    const log = el("div", { class: "oc-log", role: "log", "aria-label": _("Messages"), tabindex: "0" }, [older, list]);
     const note = el("p", { class: "oc-note", hidden: true });
     const typing = el("p", { class: "oc-typing", "aria-live": "polite" });
     const outbox = el("p", { class: "oc-outbox", role: "status", hidden: true });
-    const input = el("textarea", { class: "oc-input oc-compose-input", rows: 1, "aria-label": t("Message"), placeholder: t("Write a message…"), "aria-describedby": uid("oc-hint") });
-    const hint = el("span", { id: input.getAttribute("aria-describedby"), class: "oc-sr", text: t("Enter sends, Shift+Enter starts a new line.") });
+    const input = el("textarea", { class: "oc-input oc-compose-input", rows: 1, "aria-label": _("Message"), placeholder: _("Write a message…"), "aria-describedby": uid("oc-hint") });
+    const hint = el("span", { id: input.getAttribute("aria-describedby"), class: "oc-sr", text: _("Enter sends, Shift+Enter starts a new line.") });
     const counter = el("p", { class: "oc-counter", "aria-live": "polite", hidden: true });
     const fileError = el("p", { class: "oc-error oc-file-error", role: "alert", hidden: true });
     const fileInput = el("input", { type: "file", class: "oc-sr", tabindex: "-1", "aria-hidden": "true", multiple: true, accept: cfg.fileTypes.join(",") });
@@ -381,11 +381,11 @@ export function start(launcher) {
       list, scroller: log, avatars: true,
       options: (item) => ({
         card: cardOptions(),
-        senderLabel: !item.mine && item.message.sender ? item.message.sender.name + (item.message.sender.is_agent ? " · " + t("Shop team") : "") : "",
+        senderLabel: !item.mine && item.message.sender ? item.message.sender.name + (item.message.sender.is_agent ? " · " + _("Shop team") : "") : "",
       }),
       onOlder: (state) => {
         older.hidden = !conv.hasMore;
-        older.textContent = state === "loading" ? t("Loading…") : t("Load older messages");
+        older.textContent = state === "loading" ? _("Loading…") : _("Load older messages");
       },
     });
     current = { conv, thread, note, log };
@@ -413,10 +413,10 @@ export function start(launcher) {
     }
 
     const form = el("form", { class: "oc-composer" }, [
-      el("button", { class: "oc-icon-btn", "aria-label": t("Attach a file or image"), title: t("Attach a file or image"), onclick: () => fileInput.click() }, icon("clip")),
-      el("button", { class: "oc-icon-btn", "aria-label": t("Share a product"), title: t("Share a product"), onclick: share }, icon("box")),
+      el("button", { class: "oc-icon-btn", "aria-label": _("Attach a file or image"), title: _("Attach a file or image"), onclick: () => fileInput.click() }, icon("clip")),
+      el("button", { class: "oc-icon-btn", "aria-label": _("Share a product"), title: _("Share a product"), onclick: share }, icon("box")),
       input, hint, fileInput,
-      el("button", { type: "submit", class: "oc-icon-btn oc-send", "aria-label": t("Send"), title: t("Send") }, icon("send")),
+      el("button", { type: "submit", class: "oc-icon-btn oc-send", "aria-label": _("Send"), title: _("Send") }, icon("send")),
     ]);
     fileInput.addEventListener("change", () => {
       attach(fileInput.files || []);
@@ -468,13 +468,13 @@ export function start(launcher) {
 
     conv.subscribe((change) => {
       if (change.type === "typing")
-        typing.textContent = conv.typingName !== null ? fmt(t("%(name)s is typing…"), { name: conv.typingName || t("Shop team") }) : "";
+        typing.textContent = conv.typingName !== null ? fmt(_("%(name)s is typing…"), { name: conv.typingName || _("Shop team") }) : "";
       if (change.type === "room" || change.type === "reset") showRoomState(conv, note);
       if (change.type === "read") refreshUnread();
       if (change.type === "reset") older.hidden = !conv.hasMore;
       const waiting = conv.pending().filter((item) => item.status === "queued").length;
       outbox.hidden = !waiting;
-      outbox.textContent = waiting ? fmt(nt("%(n)s message waits for the connection; it is sent when the connection returns.", "%(n)s messages wait for the connection; they are sent in order when the connection returns.", waiting), { n: waiting }) : "";
+      outbox.textContent = waiting ? fmt(ngettext("%(n)s message waits for the connection; it is sent when the connection returns.", "%(n)s messages wait for the connection; they are sent in order when the connection returns.", waiting), { n: waiting }) : "";
     });
     conv.load().then(() => {
       if (firstText) conv.send({ message: firstText, message_type: "TEXT" });
@@ -485,7 +485,7 @@ export function start(launcher) {
       }
       note.hidden = false;
       note.className = "oc-note oc-error";
-      note.textContent = errorMessage(error, t("Could not load this conversation."));
+      note.textContent = errorMessage(error, _("Could not load this conversation."));
     });
   }
 
@@ -496,7 +496,7 @@ export function start(launcher) {
     const known = roomById(room.id);
     if (known) Object.assign(known, room);
     setTitle(room.subject, room.status);
-    const text = { RESOLVED: t("This conversation was resolved. Write a message to reopen it."), CLOSED: t("This conversation is closed. Write a message to reopen it.") }[(room.status)];
+    const text = { RESOLVED: _("This conversation was resolved. Write a message to reopen it."), CLOSED: _("This conversation is closed. Write a message to reopen it.") }[(room.status)];
     const follow = current && current.thread.nearEnd();
     note.hidden = !text;
     note.className = "oc-note";
@@ -516,8 +516,8 @@ export function start(launcher) {
     if (here) current.conv.receive(m);
     const fromOther = !(me && m.sender && m.sender.id === me.id);
     if (fromOther && (!ui.open || !here || document.hidden))
-      announcer.textContent = fmt(t("New message from %(name)s: %(text)s"), {
-        name: (m.sender && m.sender.name) || t("Shop team"),
+      announcer.textContent = fmt(_("New message from %(name)s: %(text)s"), {
+        name: (m.sender && m.sender.name) || _("Shop team"),
         text: m.message_type === "PRODUCT" && m.product ? m.product.title : m.message,
       });
     if (!here) refreshUnread();
@@ -551,7 +551,7 @@ export function start(launcher) {
     // Quiet for short reconnects.
     connectionTimer = setTimeout(() => {
       connection.hidden = false;
-      connection.textContent = state === "polling" ? t("Live updates are interrupted; checking for new messages every few seconds.") : t("Connecting…");
+      connection.textContent = state === "polling" ? _("Live updates are interrupted; checking for new messages every few seconds.") : _("Connecting…");
     }, TIMINGS.connectionNotice);
   }
 
