@@ -19,7 +19,7 @@ CLOSED_BUDGET = 5 * 1024
 # Issue #12 asks for 22 KB; the panel with every feature of the second version is above it
 # today (docs/widget.md, "Budget"). This ceiling keeps it from growing unnoticed.
 OPENED_BUDGET = 33 * 1024
-CONFIG = re.compile(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', re.S)
+CONFIG = re.compile(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', re.DOTALL)
 IMPORT = re.compile(r'(?:\bfrom\s*|\bimport\s*\(?\s*)"(\.{1,2}/[^"]+\.js)"')
 
 

@@ -155,7 +155,7 @@ def test_without_the_api_mounted_pages_render_without_the_widget_and_it_is_logge
 
 
 def test_ask_about_renders_a_button_only_where_the_widget_is(client, customer, oscar_site, settings):
-    product = create_product(title="Kopi Gayo", price=Decimal("85000"), num_in_stock=5)
+    product = create_product(title="Kopi Gayo", price=Decimal(85000), num_in_stock=5)
     html = client.get(product.get_absolute_url()).content.decode()
     assert f'data-oc-ask-product="{product.pk}"' in html and "Ask about this product" in html
     settings.ROOT_URLCONF = "tests.urls_without_chat_api"
