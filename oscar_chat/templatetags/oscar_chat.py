@@ -101,7 +101,13 @@ def _catalog_url():
 
 
 def widget_config(request):
-    """The data the widget's script reads, or None where the widget is not shown."""
+    """The data the widget's script reads, or None where the widget is not shown (once per request)."""
+    if not hasattr(request, "_oscar_chat_widget_config"):
+        request._oscar_chat_widget_config = _widget_config(request)
+    return request._oscar_chat_widget_config
+
+
+def _widget_config(request):
     user = request.user
     signed_in = bool(user.is_authenticated and user.is_active)
     if signed_in and is_agent(user) and not conf.get("WIDGET_FOR_AGENTS"):

@@ -719,12 +719,22 @@ def test_ask_about_a_basket_line_and_the_panel_leaves_the_basket_totals_alone(sh
     totals = page.locator("#basket_totals")
     expect(totals).to_be_visible()
     shot(screenshot, "widget-basket-page")
+    # A click opens it there (once: the restored state does not toggle it shut again).
+    page.locator(".oc-launcher").click()
+    expect(page.locator(".oc-panel")).to_be_visible()
+    page.wait_for_timeout(300)
+    expect(page.locator(".oc-panel")).to_be_visible()
     line = page.locator("#basket_formset .basket-items").first
     line.get_by_role("button", name="Ask about this product").click()
     expect(page.locator(".oc-panel .oc-card-title")).to_have_text(tea.title)
     page.get_by_role("button", name="Send").click()
     expect(widget_log(page).locator(".oc-mine .oc-card-title")).to_have_text(tea.title)
     assert ChatRoom.objects.get(user=user).messages.get().product_id == tea.pk
+    # In the list, the shared product's preview has an icon, not an emoji.
+    page.get_by_role("button", name="All conversations").click()
+    preview = page.locator(".oc-room-last").first
+    expect(preview).to_have_text(" " + tea.title)
+    expect(preview.locator("svg.oc-icon")).to_have_count(1)
     assert errors == []
 
 

@@ -84,7 +84,7 @@ export function start(launcher) {
   function setView(name, content) {
     if (current && name !== "room") leaveRoom();
     ui.view = name;
-    backButton.hidden = name === "list" || name === "signin" || !(ui.rooms && ui.rooms.length);
+    backButton.hidden = name === "list" || name === "signin" || (name === "new" && !(ui.rooms && ui.rooms.length));
     main.textContent = "";
     main.appendChild(content);
     panel.setAttribute("data-view", name);
@@ -204,6 +204,9 @@ export function start(launcher) {
     });
   }
 
+  // The API's preview marks a shared product with an emoji; shown as an icon (no emoji font needed).
+  const lastMessage = (text) => (text.startsWith("\u{1F4E6} ") ? [icon("box", 14), " " + text.slice(3)] : text);
+
   function renderList(view) {
     view = view || main.querySelector(".oc-list");
     if (!view || !ui.rooms) return;
@@ -224,7 +227,7 @@ export function start(launcher) {
             el("span", { class: "oc-room-subject", dir: "auto", text: room.subject }),
             el("time", { class: "oc-room-time", datetime: room.last_activity, text: formatTime(room.last_activity) }),
           ]),
-          el("span", { class: "oc-room-last", dir: "auto", text: room.last_message || "" }),
+          el("span", { class: "oc-room-last", dir: "auto" }, lastMessage(room.last_message || "")),
           el("span", { class: "oc-room-meta" }, [
             el("span", { class: "oc-pill oc-pill-" + room.status.toLowerCase(), text: STATUS[(room.status)] || room.status }),
             room.unread_count ? el("span", { class: "oc-count", text: fmt(ngettext("%(n)s unread", "%(n)s unread", room.unread_count), { n: room.unread_count }) }) : null,
@@ -598,7 +601,7 @@ export function start(launcher) {
     client, toggle, open, close,
     ask: (productId) => ask(productId),
   };
-  if (ui.ask) ask(ui.ask);
-  else if (saved.open) open(false);
+  if (launcher.restore && ui.ask) ask(ui.ask);
+  else if (launcher.restore && saved.open) open(false);
   return chat;
 }

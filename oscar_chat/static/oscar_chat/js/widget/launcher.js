@@ -66,8 +66,9 @@ function load(tag, attrs) {
 }
 
 /** Loads the conversation (styles, translations, modules) once; resolves with it. */
-function start() {
+function start(restore = false) {
   if (!loading) {
+    launcher.restore = restore; // reopen as it was, or wait for the click that loads it
     stopWatching();
     loading = Promise.all([
       ...cfg.css.map((href) => load("link", { rel: "stylesheet", href })),
@@ -147,7 +148,7 @@ if (cfg) {
   const state = saved(storeKey);
   const back = me && !state.view && saved("oscar-chat:guest").resume; // signed in through the chat
   // Restored open, except where the panel would stand in the way: the sign-in and basket pages.
-  if ((state.open || state.ask || back) && !cfg.quietPage) start();
+  if ((state.open || state.ask || back) && !cfg.quietPage) start(true);
   else if (me) {
     refresh();
     watch();
