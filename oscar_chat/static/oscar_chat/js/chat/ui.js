@@ -60,7 +60,7 @@ export function icon(name, size) {
   return svg;
 }
 
-const lang = () => document.documentElement.lang || undefined;
+const lang = () => (globalThis.document && document.documentElement.lang) || undefined;
 
 function numberFormat(options) {
   try {
