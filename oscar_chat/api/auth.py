@@ -2,14 +2,14 @@
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .handlers import chat_exception_handler
-from .parsers import ChatJSONParser
+from .parsers import ChatJSONParser, ChatMultiPartParser
 
 
 class IsActiveUser(BasePermission):
@@ -25,7 +25,7 @@ class ChatAPIView(APIView):
     permission_classes = [IsActiveUser]
     # Fixed, whatever the store's REST_FRAMEWORK settings say: the contract's field names and
     # formats must not change with a store-wide renderer (camelCase, say) or parser.
-    parser_classes = [ChatJSONParser, FormParser, MultiPartParser]
+    parser_classes = [ChatJSONParser, FormParser, ChatMultiPartParser]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     # The schema at /api/chat/schema/ works whatever the store's DEFAULT_SCHEMA_CLASS is.
     schema = AutoSchema()
