@@ -98,7 +98,8 @@ def test_a_json_body_over_django_s_limit_is_a_json_413(api, customer, room, sett
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
     assert db_state() == before
-    opened = api(customer).post("/api/chat/rooms", json.dumps({"subject": "y" * 20_000}), content_type="application/json")
+    big_subject = json.dumps({"subject": "y" * 20_000})
+    opened = api(customer).post("/api/chat/rooms", big_subject, content_type="application/json")
     assert opened.status_code == 413
     assert db_state() == before
 
@@ -107,7 +108,8 @@ def test_a_file_over_the_upload_limit_is_a_json_413(api, customer, room, setting
     settings.OSCAR_CHAT_MAX_UPLOAD_SIZE = 1000
     before = db_state()
     big = SimpleUploadedFile("big.pdf", b"%PDF-1.4 " + b"x" * 1000, content_type="application/pdf")
-    response = api(customer).post(f"/api/chat/rooms/{room.pk}", {"message_type": "FILE", "file": big}, format="multipart")
+    body = {"message_type": "FILE", "file": big}
+    response = api(customer).post(f"/api/chat/rooms/{room.pk}", body, format="multipart")
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
     assert "file" in response.json()["detail"].lower()
