@@ -1,4 +1,4 @@
-"""Opening rooms is limited per customer; bodies over the API's limits are a JSON 413."""
+"""Opening rooms is limited per customer; bodies over the API's limits are a JSON 413; errors are JSON."""
 
 import json
 from datetime import timedelta
@@ -155,3 +155,20 @@ def test_a_form_body_over_django_s_limit_is_a_json_413(api, customer, room, sett
     assert form.status_code == 413
     assert form["Content-Type"] == "application/json"
     assert db_state() == before
+
+
+# Errors raised before the API's view runs: JSON under the API's mount, the store's pages elsewhere
+
+
+def test_a_request_refused_by_django_before_the_view_is_json_under_the_api_only(client, db, settings):
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    settings.DEBUG = False
+    refused = client.get("/api/chat/rooms", HTTP_HOST="attacker.example")
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json() == {"detail": "Bad request."}
+    unknown = client.get("/api/chat/no/such/thing", HTTP_HOST="shop.example")
+    assert (unknown.status_code, unknown["Content-Type"]) == (404, "application/json")
+    store_page = client.get("/", HTTP_HOST="attacker.example")
+    assert store_page.status_code == 400
+    assert store_page["Content-Type"].startswith("text/html")
