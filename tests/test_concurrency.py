@@ -125,7 +125,8 @@ class ConnectionPeak:
     def _sample(self):
         while not self.stop.is_set():
             (count,) = self.conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
             ).fetchone()
             self.peak = max(self.peak, count)
             self.stop.wait(0.005)
