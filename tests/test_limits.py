@@ -172,3 +172,12 @@ def test_a_request_refused_by_django_before_the_view_is_json_under_the_api_only(
     store_page = client.get("/", HTTP_HOST="attacker.example")
     assert store_page.status_code == 400
     assert store_page["Content-Type"].startswith("text/html")
+
+
+def test_a_browser_asking_for_html_gets_json(api, customer):
+    response = api(customer).get("/api/chat/rooms", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "results" in response.json()
+    unknown = api(customer).get("/api/chat/nothing/here", HTTP_ACCEPT="text/html")
+    assert (unknown.status_code, unknown["Content-Type"]) == (404, "application/json")

@@ -4,7 +4,8 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
@@ -18,6 +19,13 @@ class IsActiveUser(BasePermission):
         return bool(user and user.is_authenticated and user.is_active)
 
 
+class JSONOnly(DefaultContentNegotiation):
+    """Every answer of the API is JSON (API.md), whatever the client's Accept header asks for."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ChatAPIView(APIView):
     # JWT first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
@@ -26,7 +34,8 @@ class ChatAPIView(APIView):
     # Fixed, whatever the store's REST_FRAMEWORK settings say: the contract's field names and
     # formats must not change with a store-wide renderer (camelCase, say) or parser.
     parser_classes = [ChatJSONParser, FormParser, ChatMultiPartParser]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     # The schema at /api/chat/schema/ works whatever the store's DEFAULT_SCHEMA_CLASS is.
     schema = AutoSchema()
 
