@@ -177,3 +177,26 @@ def test_an_unreachable_channel_layer_is_a_json_503_for_live_updates_while_sendi
             assert assert_json(sent, 201)["message"] == "Stored all the same"
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+def test_connections_the_database_dropped_are_replaced_not_failed_on(db, people):
+    from django.db import connection
+
+    require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    customer = people.customer()
+    server = start_daphne(env=FAST, name="daphne-dropped-connections")
+    try:
+        bearer = {"Authorization": f"Bearer {token(customer)}"}
+        with httpx.Client(base_url=f"{server.url}/api/chat", headers=bearer, timeout=20) as client:
+            assert [client.get("/rooms").status_code for _ in range(3)] == [200] * 3
+            with connection.cursor() as cursor:
+                # What a database restart or a failover does to the server's pooled connections.
+                cursor.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+                assert cursor.fetchone()[0] >= 1
+            assert [client.get("/rooms").status_code for _ in range(5)] == [200] * 5
+    finally:
+        server.stop()
