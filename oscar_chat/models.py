@@ -47,6 +47,8 @@ class ChatRoom(models.Model):
     customer_unread_count = models.PositiveIntegerField(default=0)
     agent_unread_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Agents' tags (normalised by services.set_labels); customers never see them.
+    labels = models.JSONField(_("labels"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("chat room")
@@ -82,6 +84,10 @@ class ChatMessage(models.Model):
         IMAGE = "IMAGE", _("Image")
         FILE = "FILE", _("File")
         PRODUCT = "PRODUCT", _("Product")
+        # An agents-only note: oscar_chat.audience keeps it from the customer everywhere.
+        NOTE = "NOTE", _("Internal note")
+        ORDER = "ORDER", _("Order")
+        VOUCHER = "VOUCHER", _("Voucher")
 
     room = models.ForeignKey(ChatRoom, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(
@@ -102,6 +108,9 @@ class ChatMessage(models.Model):
     # The product card as it was shown when shared: it still renders after the product
     # is deleted or unpublished.
     product_snapshot = models.JSONField(null=True, blank=True, editable=False)
+    # ORDER and VOUCHER cards as they were when shared (API 1.1 "order" and "voucher").
+    order_snapshot = models.JSONField(null=True, blank=True, editable=False)
+    voucher_snapshot = models.JSONField(null=True, blank=True, editable=False)
     attachment = models.FileField(_("attachment"), upload_to="oscar_chat/%Y/%m/", blank=True)
     attachment_name = models.CharField(max_length=255, blank=True)
     attachment_size = models.PositiveBigIntegerField(null=True, blank=True)
