@@ -66,6 +66,9 @@ DEFAULTS = {
     # "Away. We usually reply %(when)s." (e.g. gettext_lazy("within a few hours")); None: a
     # general "we reply as soon as we are back".
     "EXPECTED_REPLY_TIME": None,
+    # Labels agents put on rooms: the most one room carries, and the longest label in characters.
+    "MAX_LABELS": 20,
+    "LABEL_MAX_LENGTH": 50,
 }
 
 

@@ -149,6 +149,10 @@ class ChatMessage(models.Model):
         if self.message_type == self.MessageType.PRODUCT:
             title = (self.product_snapshot or {}).get("title", "")
             text = self.message or f"📦 {title}"
+        elif self.message_type == self.MessageType.ORDER:
+            text = self.message or f"🧾 {(self.order_snapshot or {}).get('number', '')}"
+        elif self.message_type == self.MessageType.VOUCHER:
+            text = self.message or f"🏷 {(self.voucher_snapshot or {}).get('code', '')}"
         elif self.message_type in (self.MessageType.IMAGE, self.MessageType.FILE) and not self.message:
             text = ("🖼 " if self.message_type == self.MessageType.IMAGE else "📎 ") + self.attachment_name
         else:

@@ -1,10 +1,13 @@
 """Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
 
+import json
 import time
 
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import TextField
+from django.db.models.functions import Cast, Concat
 
 from . import conf
 from .models import ChatMessage, ChatRoom
@@ -25,8 +28,18 @@ def get_visible_room(user, room_id):
         return None
 
 
-def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=False, assigned=None):
-    """Apply the list filters of ``GET rooms``. ``assigned`` is ``"me"``, ``"none"`` or a user id."""
+def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=False, assigned=None, label=None):
+    """Apply the list filters of ``GET rooms``. ``assigned`` is ``"me"``, ``"none"`` or a user id;
+    ``label`` (agents): rooms carrying that label (normalised as stored)."""
+    if label:
+        label = " ".join(label.split()).lower()
+        if connections[rooms.db].features.supports_json_field_contains:
+            rooms = rooms.filter(labels__contains=[label])
+        else:
+            # SQLite: the stored JSON text holds the label as one quoted element.
+            rooms = rooms.alias(labels_text=Cast("labels", TextField())).filter(
+                labels_text__contains=json.dumps(label)
+            )
     if statuses:
         rooms = rooms.filter(status__in=statuses)
     if priorities:

@@ -11,9 +11,13 @@ from django.utils.translation import gettext as _
 from . import conf, events, limits
 from .exceptions import ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
+from .orders import order_card
 from .roles import is_agent
+from .vouchers import voucher_card
 
 MessageType = ChatMessage.MessageType
+# Types only an agent may send, and only in a room where they are not the customer.
+AGENT_MESSAGE_TYPES = (MessageType.NOTE, MessageType.ORDER, MessageType.VOUCHER)
 logger = logging.getLogger(__name__)
 
 
@@ -31,7 +35,7 @@ def _next_stream_seq():
     return StreamSequence.objects.values_list("last_seq", flat=True).get(pk=1)
 
 
-def _validate_message(message, message_type, product, file):
+def _validate_message(message, message_type, product, file, order=None, voucher=None):
     max_length = conf.get("MAX_MESSAGE_LENGTH")
     if message_type not in MessageType.values:
         raise ValidationError({"message_type": [_("Unknown message type.")]})
@@ -39,10 +43,14 @@ def _validate_message(message, message_type, product, file):
         raise ValidationError(
             {"message": [_("Ensure this field has no more than %(n)d characters.") % {"n": max_length}]}
         )
-    if message_type == MessageType.TEXT and not message.strip():
+    if message_type in (MessageType.TEXT, MessageType.NOTE) and not message.strip():
         raise ValidationError({"message": [_("This field may not be blank.")]})
     if message_type == MessageType.PRODUCT and product is None:
         raise ValidationError({"product_id": [_("A product message needs a product.")]})
+    if message_type == MessageType.ORDER and order is None:
+        raise ValidationError({"order_number": [_("An order message needs an order.")]})
+    if message_type == MessageType.VOUCHER and voucher is None:
+        raise ValidationError({"voucher_code": [_("A voucher message needs a voucher.")]})
     if message_type in (MessageType.IMAGE, MessageType.FILE):
         if file is None:
             raise ValidationError({"file": [_("An image or file message needs a file.")]})
@@ -54,11 +62,13 @@ def _validate_message(message, message_type, product, file):
 
 
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
-                 client_id=None, file=None, snapshot=None):
+                 client_id=None, file=None, snapshot=None, order=None, voucher=None):
     """Send a message to a room. Returns ``(message, created)``.
 
     The same ``client_id`` from the same sender in the same room returns the first message
-    (``created`` False). A customer's message reopens a closed or resolved room; the first
+    (``created`` False). ORDER carries ``order`` (an Oscar order of the room's customer: see
+    ``orders.get_customer_order``), VOUCHER ``voucher``; both are stored as cards, as shared.
+    NOTE, ORDER and VOUCHER come from agents only. A customer's message reopens a closed or resolved room; the first
     agent to reply is assigned. Room summary and unread counts change in the same transaction.
     """
     message = message or ""
@@ -66,8 +76,13 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
         existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
         if existing is not None:
             return existing, False
-    _validate_message(message, message_type, product, file)
+    _validate_message(message, message_type, product, file, order, voucher)
     from_customer = sender.pk == room.user_id
+    if message_type in AGENT_MESSAGE_TYPES and (from_customer or not is_agent(sender)):
+        raise ValidationError({"message_type": [_("Only agents may send this type of message.")]})
+    is_note = message_type == MessageType.NOTE
+    if message_type == MessageType.ORDER and order.user_id != room.user_id:
+        raise ValidationError({"order_number": [_("This customer has no order with this number.")]})
     if message_type == MessageType.PRODUCT and snapshot is None:
         from .products import product_snapshot
 
@@ -85,6 +100,8 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 product=product if message_type == MessageType.PRODUCT else None,
                 product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
                 client_id=client_id or None,
+                order_snapshot=order_card(order) if message_type == MessageType.ORDER else None,
+                voucher_snapshot=voucher_card(voucher) if message_type == MessageType.VOUCHER else None,
             )
             if file is not None:
                 msg.attachment = file
@@ -93,17 +110,19 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 msg.attachment_content_type = getattr(file, "content_type", "")[:100]
             msg.save()
 
-            room.last_message = msg.preview
-            room.last_activity = msg.created_at
-            if from_customer:
-                room.agent_unread_count += 1
-                room.is_read = False
-                if room.status != ChatRoom.Status.OPEN:
-                    room.status = ChatRoom.Status.OPEN
-            else:
-                room.customer_unread_count += 1
-                if room.admin_id is None and is_agent(sender):
-                    room.admin = sender
+            # A note changes nothing of the room that its customer sees: summary, order, counts.
+            if not is_note:
+                room.last_message = msg.preview
+                room.last_activity = msg.created_at
+                if from_customer:
+                    room.agent_unread_count += 1
+                    room.is_read = False
+                    if room.status != ChatRoom.Status.OPEN:
+                        room.status = ChatRoom.Status.OPEN
+                else:
+                    room.customer_unread_count += 1
+                    if room.admin_id is None and is_agent(sender):
+                        room.admin = sender
             room.save()
 
             msg.seq = _next_stream_seq()
@@ -167,8 +186,38 @@ def open_room(*, customer, opened_by, subject="", message="", product=None, prio
     return room
 
 
-def manage_room(room, *, status=None, priority=None, admin=..., by=None):
-    """Change status, priority and/or assignee (``admin=None`` unassigns; omitted keeps it)."""
+def normalise_labels(labels) -> list[str]:
+    """Labels as stored: whitespace collapsed, lower case, duplicates dropped, in the order given.
+
+    Anything but a list of non-blank strings of at most ``LABEL_MAX_LENGTH`` characters, at most
+    ``MAX_LABELS`` of them, is a 400 for ``labels``.
+    """
+    max_length, max_labels = conf.get("LABEL_MAX_LENGTH"), conf.get("MAX_LABELS")
+    if not isinstance(labels, list | tuple) or not all(isinstance(label, str) for label in labels):
+        raise ValidationError({"labels": [_("Give a list of labels (text).")]})
+    normalised = []
+    for label in labels:
+        label = " ".join(label.split()).lower()
+        if not label:
+            raise ValidationError({"labels": [_("A label may not be blank.")]})
+        if len(label) > max_length:
+            raise ValidationError(
+                {"labels": [_("Ensure each label has no more than %(n)d characters.") % {"n": max_length}]}
+            )
+        if label not in normalised:
+            normalised.append(label)
+    if len(normalised) > max_labels:
+        raise ValidationError({"labels": [_("A conversation may carry at most %(n)d labels.") % {"n": max_labels}]})
+    return normalised
+
+
+def manage_room(room, *, status=None, priority=None, admin=..., labels=None, by=None):
+    """Change status, priority, assignee and/or labels (``admin=None`` unassigns; omitted keeps it).
+
+    ``labels`` replaces the room's labels (``normalise_labels``); ``[]`` removes them all.
+    """
+    if labels is not None:
+        labels = normalise_labels(labels)
     if status is not None and status not in ChatRoom.Status.values:
         raise ValidationError({"status": [_("Unknown status.")]})
     if priority is not None and priority not in ChatRoom.Priority.values:
@@ -187,6 +236,9 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
         if admin is not ... and (admin.pk if admin else None) != room.admin_id:
             room.admin = admin
             changed.append("admin")
+        if labels is not None and labels != room.labels:
+            room.labels = labels
+            changed.append("labels")
         if changed:
             room.save(update_fields=changed)
             events.publish_room(room)

@@ -191,6 +191,7 @@ class RoomListQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     unread = serializers.BooleanField(required=False, default=False)
     assigned = serializers.CharField(required=False, help_text="Agents only: me, none or a user id.")
+    label = serializers.CharField(required=False, max_length=200, help_text="Agents only: rooms with this label.")
 
     def validate_status(self, value):
         return _comma_list(value, ChatRoom.Status.values, "status")
@@ -230,6 +231,8 @@ class MessageCreateSerializer(serializers.Serializer):
         choices=ChatMessage.MessageType.choices, required=False, default=ChatMessage.MessageType.TEXT
     )
     product_id = IdField(required=False)
+    order_number = serializers.CharField(required=False, max_length=128, help_text="ORDER: the customer's order number.")
+    voucher_code = serializers.CharField(required=False, max_length=128, help_text="VOUCHER: an Oscar voucher code.")
     client_id = serializers.CharField(required=False, max_length=64, allow_blank=False)
     file = serializers.FileField(required=False)
 
@@ -261,6 +264,8 @@ class ManageSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ChatRoom.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
     admin_id = IdField(required=False, allow_null=True)
+    # Normalised and checked by services.normalise_labels (one rule for the API and the admin).
+    labels = serializers.JSONField(required=False, help_text="A list of labels; replaces the room's.")
 
 
 class TypingSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(rf"^{PRODUCT}/?$", views.ProductDetailView.as_view(), name="product"),
     re_path(rf"^{PRODUCT}/basket/?$", views.ProductBasketView.as_view(), name="product-basket"),
     re_path(rf"^{PRODUCT}/wishlist/?$", views.ProductWishlistView.as_view(), name="product-wishlist"),
+    re_path(r"^vouchers/(?P<code>[^/]{1,128})/basket/?$", views.VoucherBasketView.as_view(), name="voucher-basket"),
     re_path(
         r"^schema/?$",
         SpectacularAPIView.as_view(

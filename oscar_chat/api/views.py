@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from .. import conf, selectors, services
 from ..models import ChatMessage
+from ..orders import get_customer_order
 from ..products import (
     basket_summary,
     build_cards,
@@ -26,6 +27,7 @@ from ..products import (
 )
 from ..products import services as product_services
 from ..roles import agent_ids_among, is_agent
+from ..vouchers import apply_voucher, find_voucher, get_voucher
 from . import serializers as s
 from .auth import ChatAPIView
 from .pagination import RoomCursorPagination
@@ -45,6 +47,11 @@ def _room_or_404(request, room_id):
 def _require_agent(request):
     if not is_agent(request.user):
         raise exceptions.PermissionDenied(_("Only agents may do this."))
+
+
+def _require_field(data, field):
+    if field not in data:
+        raise exceptions.ValidationError({field: [_("This field is required.")]})
 
 
 def _validated(serializer_class, data):
@@ -85,6 +92,8 @@ class RoomListView(ChatAPIView):
         query = _validated(s.RoomListQuerySerializer, request.query_params)
         if "assigned" in query and not is_agent(request.user):
             raise exceptions.ValidationError({"assigned": [_("Only agents may filter by assignee.")]})
+        if "label" in query and not is_agent(request.user):
+            raise exceptions.ValidationError({"label": [_("Only agents may filter by label.")]})
         rooms = selectors.filter_rooms(
             selectors.rooms_visible_to(request.user),
             request.user,
@@ -93,6 +102,7 @@ class RoomListView(ChatAPIView):
             q=query.get("q") or None,
             unread=query.get("unread", False),
             assigned=query.get("assigned"),
+            label=query.get("label"),
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rooms, request, view=self)
@@ -175,6 +185,13 @@ class RoomDetailView(ChatAPIView):
             if "product_id" not in data:
                 raise exceptions.ValidationError({"product_id": [_("This field is required.")]})
             product = get_shareable_product(data["product_id"])
+        order = voucher = None
+        if message_type in ("ORDER", "VOUCHER"):
+            _require_field(data, "order_number" if message_type == "ORDER" else "voucher_code")
+        if message_type == "ORDER":
+            order = get_customer_order(room.user, data["order_number"])
+        elif message_type == "VOUCHER":
+            voucher = get_voucher(data["voucher_code"])
         message, created = services.post_message(
             room,
             request.user,
@@ -183,6 +200,8 @@ class RoomDetailView(ChatAPIView):
             product=product,
             client_id=data.get("client_id"),
             file=data.get("file"),
+            order=order,
+            voucher=voucher,
         )
         return Response(
             s.message_data(message, {"live_cards": _live_cards(request, [message])}),
@@ -204,7 +223,12 @@ class RoomManageView(ChatAPIView):
                 if admin is None or not is_agent(admin):
                     raise exceptions.ValidationError({"admin_id": [_("This user is not an agent.")]})
         room = services.manage_room(
-            room, status=data.get("status"), priority=data.get("priority"), admin=admin, by=request.user
+            room,
+            status=data.get("status"),
+            priority=data.get("priority"),
+            admin=admin,
+            labels=data.get("labels"),
+            by=request.user,
         )
         return _room_response(request, selectors.get_visible_room(request.user, room.pk))
 
@@ -341,6 +365,23 @@ class ProductBasketView(ChatAPIView):
             user=request.user,
             request=request._request,
             sender=self,
+        )
+        return Response({"basket": basket_summary(basket)})
+
+
+class VoucherBasketView(ChatAPIView):
+    @extend_schema(
+        request=None,
+        responses=s.BasketResultSerializer,
+        summary="Apply an Oscar voucher to the requester's basket (Oscar's voucher rules)",
+    )
+    def post(self, request, code):
+        request.data  # noqa: B018 - a malformed body is a 400 here too, before anything changes
+        voucher = find_voucher(code)
+        if voucher is None:
+            raise Http404(_("No voucher with this code."))
+        basket = apply_voucher(
+            request_basket(request), voucher, user=request.user, request=request._request, sender=self
         )
         return Response({"basket": basket_summary(basket)})
 
