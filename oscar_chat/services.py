@@ -13,7 +13,7 @@ from .exceptions import ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .orders import order_card
 from .roles import is_agent
-from .vouchers import voucher_card
+from .vouchers import voucher_snapshot
 
 MessageType = ChatMessage.MessageType
 # Types only an agent may send, and only in a room where they are not the customer.
@@ -101,7 +101,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
                 client_id=client_id or None,
                 order_snapshot=order_card(order) if message_type == MessageType.ORDER else None,
-                voucher_snapshot=voucher_card(voucher) if message_type == MessageType.VOUCHER else None,
+                voucher_snapshot=voucher_snapshot(voucher) if message_type == MessageType.VOUCHER else None,
             )
             if file is not None:
                 msg.attachment = file

@@ -1,6 +1,8 @@
 """Oscar vouchers in the chat: the VOUCHER card (API 1.1) and applying one to a basket by Oscar's rules."""
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
@@ -20,14 +22,31 @@ def _description(voucher) -> str:
     return "\n".join(text for text in texts if text)
 
 
-def voucher_card(voucher) -> dict:
-    """What a VOUCHER message carries: ``{code, name, description, end_datetime, is_active}``."""
+def voucher_snapshot(voucher) -> dict:
+    """What a VOUCHER message stores: the card as shared, with the voucher's period (``card_from_snapshot``)."""
     return {
         "code": voucher.code,
         "name": voucher.name,
         "description": _description(voucher),
+        "start_datetime": voucher.start_datetime.isoformat() if voucher.start_datetime else None,
         "end_datetime": voucher.end_datetime.isoformat() if voucher.end_datetime else None,
-        "is_active": voucher.is_active(),
+    }
+
+
+def card_from_snapshot(snapshot, now=None) -> dict | None:
+    """The VOUCHER card of the contract, ``{code, name, description, end_datetime, is_active}``:
+    ``is_active`` is worked out when shown, from the stored period (a card does not stay "active"
+    after its voucher ends)."""
+    if snapshot is None:
+        return None
+    now = now or timezone.now()
+    start, end = (parse_datetime(snapshot.get(key) or "") for key in ("start_datetime", "end_datetime"))
+    return {
+        "code": snapshot.get("code", ""),
+        "name": snapshot.get("name", ""),
+        "description": snapshot.get("description", ""),
+        "end_datetime": snapshot.get("end_datetime"),
+        "is_active": bool(start and end and start <= now <= end),
     }
 
 

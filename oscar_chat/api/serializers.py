@@ -7,6 +7,7 @@ from rest_framework import serializers
 from .. import conf
 from ..models import ChatMessage, ChatRoom
 from ..products import unavailable
+from ..vouchers import card_from_snapshot
 from ..roles import display_name, is_agent
 
 
@@ -85,13 +86,18 @@ class RoomSerializer(serializers.ModelSerializer):
     admin = UserSummarySerializer(read_only=True, allow_null=True)
     is_read = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
+    labels = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatRoom
         fields = [
             "id", "subject", "status", "priority", "user", "admin", "last_message",
-            "last_activity", "created_at", "is_read", "unread_count",
+            "last_activity", "created_at", "is_read", "unread_count", "labels",
         ]
+
+    def get_labels(self, room) -> list[str]:
+        # Agents' tags: a customer's view carries none.
+        return [] if self.context.get("viewer_is_customer") else list(room.labels)
 
     def get_unread_count(self, room) -> int:
         if self.context.get("viewer_is_customer"):
@@ -109,18 +115,57 @@ class AttachmentSerializer(serializers.Serializer):
     content_type = serializers.CharField()
 
 
+class OrderLineSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class OrderCardSerializer(serializers.Serializer):
+    """Documents the ORDER card; built as a dict by ``oscar_chat.orders``."""
+
+    number = serializers.CharField()
+    status = serializers.CharField()
+    date_placed = serializers.DateTimeField(allow_null=True)
+    total = serializers.CharField()
+    currency = serializers.CharField()
+    lines = OrderLineSerializer(many=True)
+    url = serializers.CharField(allow_null=True)
+
+
+class VoucherCardSerializer(serializers.Serializer):
+    """Documents the VOUCHER card; built as a dict by ``oscar_chat.vouchers``."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    end_datetime = serializers.DateTimeField(allow_null=True)
+    is_active = serializers.BooleanField()
+
+
 class MessageSerializer(serializers.ModelSerializer):
     sender = UserSummarySerializer(read_only=True)
     room = serializers.IntegerField(source="room_id")
     product = serializers.SerializerMethodField()
     attachment = serializers.SerializerMethodField()
+    order = serializers.SerializerMethodField()
+    voucher = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatMessage
         fields = [
             "id", "room", "sender", "message", "message_type", "product", "attachment",
-            "is_read", "created_at", "client_id",
+            "order", "voucher", "is_read", "created_at", "client_id",
         ]
+
+    @extend_schema_field(OrderCardSerializer(allow_null=True))
+    def get_order(self, message):
+        return message.order_snapshot if message.message_type == ChatMessage.MessageType.ORDER else None
+
+    @extend_schema_field(VoucherCardSerializer(allow_null=True))
+    def get_voucher(self, message):
+        if message.message_type != ChatMessage.MessageType.VOUCHER:
+            return None
+        return card_from_snapshot(message.voucher_snapshot)
 
     @extend_schema_field(ProductCardSerializer(allow_null=True))
     def get_product(self, message):
