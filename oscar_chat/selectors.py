@@ -70,6 +70,16 @@ def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=
     return rooms.order_by("-last_activity", "-id")
 
 
+# Rooms read for the labels in use (the newest first): enough for suggestions, bounded on big stores.
+LABELS_IN_USE_ROOMS = 2000
+
+
+def labels_in_use() -> list[str]:
+    """The labels agents have put on rooms (the newest rooms'), sorted: filter choices and suggestions."""
+    rooms = ChatRoom.objects.exclude(labels=[]).order_by("-last_activity").values_list("labels", flat=True)
+    return sorted({label for labels in rooms[:LABELS_IN_USE_ROOMS] for label in labels or ()})
+
+
 def room_history(room, *, before=None, after=None, limit=None):
     """Up to ``limit`` messages, oldest first, and whether more exist in the direction read.
 

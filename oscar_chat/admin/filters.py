@@ -46,3 +46,19 @@ class UnreadFilter(admin.SimpleListFilter):
         if value is not None:
             raise IncorrectLookupParameters(value)
         return queryset
+
+
+class LabelFilter(admin.SimpleListFilter):
+    """Rooms carrying one label, chosen among those in use."""
+
+    title = _("label")
+    parameter_name = "label"
+
+    def lookups(self, request, model_admin):
+        return [(label, label) for label in selectors.labels_in_use()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return selectors.filter_rooms(queryset, request.user, label=value)

@@ -9,7 +9,7 @@ from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy, smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from ..models import ChatMessage, ChatRoom
 from ..roles import display_name, is_agent
 from ..templatetags.oscar_chat import _currency_formats
 from . import selectors as dashboard
-from .filters import AssigneeFilter, UnreadFilter
+from .filters import AssigneeFilter, LabelFilter, UnreadFilter
 
 Status = ChatRoom.Status
 Priority = ChatRoom.Priority
@@ -82,11 +82,12 @@ class ChatRoomAdmin(admin.ModelAdmin):
         "status_column",
         "priority_column",
         "assignee_column",
+        "labels_column",
         "preview_column",
         "activity_column",
     ]
     list_display_links = ["subject_column"]
-    list_filter = ["status", "priority", AssigneeFilter, UnreadFilter]
+    list_filter = ["status", "priority", AssigneeFilter, UnreadFilter, LabelFilter]
     list_select_related = ["user", "admin"]
     # Message text is searched as well, through an EXISTS subquery (see get_search_results).
     search_fields = ["subject", "user__first_name", "user__last_name", "user__email", "user__username"]
@@ -200,6 +201,10 @@ class ChatRoomAdmin(admin.ModelAdmin):
             return format_html('<span class="oc-quiet">{}</span>', _("Unassigned"))
         return display_name(room.admin)
 
+    @admin.display(description=gettext_lazy("labels"))
+    def labels_column(self, room):
+        return format_html_join(" ", '<span class="oc-badge oc-label">{}</span>', ((label,) for label in room.labels))
+
     @admin.display(description=gettext_lazy("last message"))
     def preview_column(self, room):
         return format_html('<span class="oc-preview">{}</span>', room.last_message)
@@ -311,6 +316,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
             "orders": dashboard.recent_orders(room.user, request.user),
             "basket": dashboard.open_basket(room.user),
             "other_rooms": dashboard.other_rooms(room),
+            "labels_in_use": selectors.labels_in_use() if agent else [],
             "chat_config": config,
             "jsi18n_url": reverse("admin:%s_%s_jsi18n" % info),
             **(extra_context or {}),

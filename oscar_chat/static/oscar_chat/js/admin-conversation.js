@@ -179,12 +179,29 @@ if (admin) {
     input.focus();
   }
 
+  // Internal note mode: what is written goes to the agents only (message_type NOTE).
+  const noteToggle = byId("oc-note-mode");
+  let noteMode = false;
+  const replyPlaceholder = input ? input.getAttribute("placeholder") : "";
+  function setNoteMode(on) {
+    noteMode = on;
+    noteToggle.setAttribute("aria-pressed", on ? "true" : "false");
+    composer.classList.toggle("oc-note-mode", on);
+    input.setAttribute("placeholder", on ? noteToggle.dataset.placeholder : replyPlaceholder);
+    // The customer is not told an agent is typing a note.
+    if (on) conv.typed("");
+  }
+  if (noteToggle && composer) noteToggle.addEventListener("click", () => {
+    setNoteMode(!noteMode);
+    input.focus();
+  });
+
   function submitText() {
     const text = input.value;
     if (!text.trim()) return;
     input.value = "";
     closeMenu();
-    conv.send({ message: text, message_type: "TEXT" });
+    conv.send({ message: text, message_type: noteMode ? "NOTE" : "TEXT" });
   }
 
   if (composer && live) {
@@ -194,7 +211,7 @@ if (admin) {
     input.addEventListener("input", () => {
       menuIndex = 0;
       openMenu();
-      conv.typed(input.value);
+      if (!noteMode) conv.typed(input.value);
     });
     input.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
       if (menu && !menu.hidden && menuItems.length) {
@@ -242,11 +259,13 @@ if (admin) {
       const field = select.getAttribute("data-oc-manage");
       /** @type {Record<string, any>} */
       const data = {};
-      data[field] = field === "admin_id" ? (select.value ? Number(select.value) : null) : select.value;
+      if (field === "labels") data.labels = select.value.split(",").map((/** @type {string} */ label) => label.trim()).filter(Boolean);
+      else data[field] = field === "admin_id" ? (select.value ? Number(select.value) : null) : select.value;
       select.disabled = true;
       controlStatus.textContent = _("Saving…");
       live.manage(room.id, data).then((/** @type {any} */ updated) => {
         select.disabled = false;
+        if (field === "labels") select.value = (updated.labels || []).join(", ");
         previous = select.value;
         controlStatus.textContent = _("Saved.");
         applyRoom(updated);

@@ -198,6 +198,9 @@ export class Client {
   addToBasket(id, quantity) {
     return this.request("POST", "products/" + id + "/basket", { quantity: quantity || 1 });
   }
+  applyVoucher(code) {
+    return this.request("POST", "vouchers/" + encodeURIComponent(code) + "/basket", {});
+  }
   addToWishlist(id) {
     return this.request("POST", "products/" + id + "/wishlist", {});
   }

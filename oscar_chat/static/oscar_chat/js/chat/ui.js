@@ -265,6 +265,57 @@ function renderAttachment(message, progress) {
   ]);
 }
 
+/** An ORDER card: number, date, status, lines, total, and a link to the customer's order page. @param {any} order */
+export function renderOrderCard(order) {
+  const total = formatPrice({ amount: order.total, currency: order.currency, incl_tax: true });
+  return el("div", { class: "oc-card oc-order-card" }, [
+    el("p", { class: "oc-card-title" }, [
+      order.url
+        ? el("a", { href: order.url, target: "_blank", rel: "noopener", text: fmt(_("Order %(number)s"), { number: order.number }) })
+        : el("span", { text: fmt(_("Order %(number)s"), { number: order.number }) }),
+    ]),
+    el("p", { class: "oc-card-meta", text: [order.date_placed ? formatDay(order.date_placed) : "", order.status].filter(Boolean).join(" · ") }),
+    el("ul", { class: "oc-order-lines" }, (order.lines || []).map((line) =>
+      el("li", { text: fmt(_("%(quantity)s × %(title)s"), { quantity: line.quantity, title: line.title }) }))),
+    el("p", { class: "oc-card-price", text: total }),
+  ]);
+}
+
+/**
+ * A VOUCHER card; options.onApply(code) → Promise, shown as "Apply to my basket" while active.
+ * @param {any} voucher @param {any} [options]
+ */
+export function renderVoucherCard(voucher, options) {
+  options = options || {};
+  const result = el("p", { class: "oc-card-result", role: "status" });
+  const apply = voucher.is_active && options.onApply
+    ? el("button", {
+        type: "button", class: "oc-button oc-primary", text: _("Apply to my basket"),
+        onclick: async (/** @type {any} */ event) => {
+          const done = busy(event.currentTarget, _("Applying…"));
+          try {
+            await options.onApply(voucher.code);
+            result.textContent = _("Applied to your basket.");
+          } catch (error) {
+            result.textContent = errorMessage(error, _("The voucher could not be applied."));
+          } finally {
+            done();
+          }
+        },
+      })
+    : null;
+  return el("div", { class: "oc-card oc-voucher-card" + (voucher.is_active ? "" : " oc-inactive") }, [
+    el("p", { class: "oc-card-title", text: voucher.name }),
+    el("p", { class: "oc-voucher-code", text: voucher.code }),
+    voucher.description ? el("p", { class: "oc-card-meta", text: voucher.description }) : null,
+    el("p", { class: "oc-card-meta", text: voucher.is_active
+      ? (voucher.end_datetime ? fmt(_("Valid until %(date)s"), { date: formatDay(voucher.end_datetime) }) : "")
+      : _("No longer valid") }),
+    apply,
+    result,
+  ]);
+}
+
 /**
  * A message. options: mine, seen, status (sent|sending|queued|failed), error, onRetry, onDiscard,
  * senderLabel, card (product card options), progress, avatar (initials shown), grouped, showState.
@@ -275,7 +326,11 @@ export function renderMessage(message, options) {
   const mine = !!options.mine;
   const status = options.status || "sent";
   const body = [];
+  const note = message.message_type === "NOTE";
+  if (note) body.push(el("p", { class: "oc-note-label", text: _("Internal note · only agents see it") }));
   if (message.message_type === "PRODUCT") body.push(renderProductCard(message.product, options.card));
+  if (message.message_type === "ORDER" && message.order) body.push(renderOrderCard(message.order));
+  if (message.message_type === "VOUCHER" && message.voucher) body.push(renderVoucherCard(message.voucher, options.voucher));
   if (message.attachment) body.push(renderAttachment(message, options.progress));
   if (message.message) body.push(el("p", { class: "oc-msg-text", dir: "auto", text: message.message }));
 
@@ -290,7 +345,7 @@ export function renderMessage(message, options) {
   const label = mine ? _("You") : options.senderLabel || sender.name || "";
   const unsent = status === "queued" || status === "failed";
   return el("div", {
-    class: "oc-msg " + (mine ? "oc-mine" : "oc-theirs") + " oc-" + status + (options.seen && mine ? " oc-seen" : "") +
+    class: "oc-msg " + (mine ? "oc-mine" : "oc-theirs") + (note ? " oc-internal-note" : "") + " oc-" + status + (options.seen && mine ? " oc-seen" : "") +
       (options.grouped ? " oc-grouped" : "") + (options.showState ? " oc-last-mine" : ""),
     "data-id": message.id,
     "data-client-id": message.client_id,

@@ -384,6 +384,12 @@ export function start(launcher) {
       list, scroller: log, avatars: true,
       options: (item) => ({
         card: cardOptions(),
+        voucher: {
+          onApply: (code) => client.applyVoucher(code).then((result) => {
+            updateHeaderBasket(result && result.basket);
+            return result;
+          }),
+        },
         senderLabel: !item.mine && item.message.sender ? item.message.sender.name + (item.message.sender.is_agent ? " · " + _("Shop team") : "") : "",
       }),
       onOlder: (state) => {
