@@ -5,6 +5,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+
+# Oscar's own refusals, word for word: translated by Oscar's catalog, not extracted into ours.
+from django.utils.translation import gettext as oscar_says
 from oscar.core.loading import get_class, get_model
 
 from .exceptions import NotPurchasable, ValidationError
@@ -74,11 +77,11 @@ def apply_voucher(basket, voucher, *, user, request=None, sender=None):
     is taken out again). Returns the basket with Oscar's offers applied.
     """
     if basket.id is not None and basket.contains_voucher(voucher.code):
-        raise NotPurchasable(_("You have already added the '%(code)s' voucher to your basket") % {"code": voucher.code})
+        raise NotPurchasable(oscar_says("You have already added the '%(code)s' voucher to your basket") % {"code": voucher.code})
     if voucher.is_expired():
-        raise NotPurchasable(_("The '%(code)s' voucher has expired") % {"code": voucher.code})
+        raise NotPurchasable(oscar_says("The '%(code)s' voucher has expired") % {"code": voucher.code})
     if not voucher.is_active():
-        raise NotPurchasable(_("The '%(code)s' voucher is not active") % {"code": voucher.code})
+        raise NotPurchasable(oscar_says("The '%(code)s' voucher is not active") % {"code": voucher.code})
     is_available, message = voucher.is_available_to_user(user)
     if not is_available:
         raise NotPurchasable(message)
@@ -91,6 +94,6 @@ def apply_voucher(basket, voucher, *, user, request=None, sender=None):
         if not any(discount["voucher"] == voucher for discount in basket.offer_applications):
             basket.vouchers.remove(voucher)
             Applicator().apply(basket, user, request)
-            raise NotPurchasable(_("Your basket does not qualify for a voucher discount"))
+            raise NotPurchasable(oscar_says("Your basket does not qualify for a voucher discount"))
     return basket
 
