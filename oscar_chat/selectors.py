@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models import TextField
 from django.db.models.functions import Cast, Concat
 
-from . import conf
+from . import audience, conf
 from .models import ChatMessage, ChatRoom
 from .presence import CACHE_KEY as PRESENCE_KEY
 from .roles import is_agent
@@ -46,6 +46,8 @@ def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=
         rooms = rooms.filter(priority__in=priorities)
     if q:
         matching_message = ChatMessage.objects.filter(room=OuterRef("pk"), message__icontains=q)
+        if not is_agent(user):
+            matching_message = audience.messages_in_view(matching_message, viewer_is_customer=True)
         rooms = rooms.alias(customer_name=Concat("user__first_name", Value(" "), "user__last_name")).filter(
             Q(subject__icontains=q)
             | Q(customer_name__icontains=q)
@@ -80,14 +82,17 @@ def labels_in_use() -> list[str]:
     return sorted({label for labels in rooms[:LABELS_IN_USE_ROOMS] for label in labels or ()})
 
 
-def room_history(room, *, before=None, after=None, limit=None):
-    """Up to ``limit`` messages, oldest first, and whether more exist in the direction read.
+def room_history(room, *, viewer_is_customer, before=None, after=None, limit=None):
+    """Up to ``limit`` messages of the viewer's view (``audience``), oldest first, and whether
+    more exist in the direction read.
 
     Default: the newest page. ``before``: the page before that message id (older);
     ``after``: the messages after it (newer).
     """
     limit = limit or conf.get("PAGE_SIZE")
-    messages = room.messages.select_related("sender", "product")
+    messages = audience.messages_in_view(
+        room.messages.select_related("sender", "product"), viewer_is_customer=viewer_is_customer
+    )
     if after is not None:
         page = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
         has_more = len(page) > limit

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from . import conf, events, limits
+from . import audience, conf, events, limits
 from .exceptions import ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .orders import order_card
@@ -250,7 +250,7 @@ def mark_read(room, reader):
     with transaction.atomic():
         room = ChatRoom.objects.select_for_update().get(pk=room.pk)
         reader_is_customer = reader.pk == room.user_id
-        unread = room.messages.filter(is_read=False)
+        unread = audience.messages_in_view(room.messages.filter(is_read=False), viewer_is_customer=reader_is_customer)
         unread = unread.exclude(sender_id=room.user_id) if reader_is_customer else unread.filter(sender_id=room.user_id)
         last_read_id = unread.aggregate(m=Max("id"))["m"]
         if last_read_id is None and (room.customer_unread_count if reader_is_customer else room.agent_unread_count) == 0:

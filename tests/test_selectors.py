@@ -29,15 +29,15 @@ def test_get_visible_room_hides_other_customers_rooms(customer, other_customer, 
 def test_room_history_pages_by_cursor(customer, agent):
     room = open_room(customer)
     messages = many_messages(room, [customer, agent], 7)
-    page, more = selectors.room_history(room, limit=3)
+    page, more = selectors.room_history(room, viewer_is_customer=False, limit=3)
     assert ([m.pk for m in page], more) == ([m.pk for m in messages[4:]], True)
-    page, more = selectors.room_history(room, before=messages[4].pk, limit=3)
+    page, more = selectors.room_history(room, viewer_is_customer=False, before=messages[4].pk, limit=3)
     assert ([m.pk for m in page], more) == ([m.pk for m in messages[1:4]], True)
-    page, more = selectors.room_history(room, before=messages[1].pk, limit=3)
+    page, more = selectors.room_history(room, viewer_is_customer=False, before=messages[1].pk, limit=3)
     assert ([m.pk for m in page], more) == ([messages[0].pk], False)
-    page, more = selectors.room_history(room, after=messages[2].pk, limit=3)
+    page, more = selectors.room_history(room, viewer_is_customer=False, after=messages[2].pk, limit=3)
     assert ([m.pk for m in page], more) == ([m.pk for m in messages[3:6]], True)
-    page, more = selectors.room_history(room, after=messages[3].pk, limit=3)
+    page, more = selectors.room_history(room, viewer_is_customer=False, after=messages[3].pk, limit=3)
     assert ([m.pk for m in page], more) == ([m.pk for m in messages[4:]], False)
 
 
@@ -45,7 +45,7 @@ def test_room_history_never_mixes_rooms(customer, other_customer):
     mine, theirs = open_room(customer), open_room(other_customer)
     say(mine, customer, "mine")
     say(theirs, other_customer, "theirs")
-    page, _ = selectors.room_history(mine)
+    page, _ = selectors.room_history(mine, viewer_is_customer=True)
     assert [m.message for m in page] == ["mine"]
 
 

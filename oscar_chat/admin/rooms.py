@@ -285,7 +285,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
         if agent and not viewer_is_customer and room.agent_unread_count:
             room = services.mark_read(room, request.user)
             room = selectors.get_visible_room(request.user, room.pk)
-        history, has_more = selectors.room_history(room)
+        history, has_more = selectors.room_history(room, viewer_is_customer=viewer_is_customer)
         info = self.opts.app_label, self.opts.model_name
         config = {
             **self.live_config(request),
@@ -332,6 +332,10 @@ class ChatRoomAdmin(admin.ModelAdmin):
         before = request.GET.get("before")
         if before is not None and not before.isdigit():
             return JsonResponse({"before": [_("A message id is required.")]}, status=400)
-        messages_, has_more = selectors.room_history(room, before=int(before) if before else None)
+        messages_, has_more = selectors.room_history(
+            room,
+            viewer_is_customer=room.user_id == request.user.pk,
+            before=int(before) if before else None,
+        )
         return JsonResponse({"results": [message_data(m) for m in messages_], "has_more": has_more})
 

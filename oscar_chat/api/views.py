@@ -154,7 +154,12 @@ class RoomDetailView(ChatAPIView):
     def get(self, request, room_id):
         room = _room_or_404(request, room_id)
         query = _validated(s.HistoryQuerySerializer, request.query_params)
-        messages, has_more = selectors.room_history(room, before=query.get("before"), after=query.get("after"))
+        messages, has_more = selectors.room_history(
+            room,
+            viewer_is_customer=_viewer_is_customer(request, room),
+            before=query.get("before"),
+            after=query.get("after"),
+        )
         next_url = None
         if has_more and messages:
             cursor = {"after": messages[-1].pk} if "after" in query else {"before": messages[0].pk}
