@@ -40,6 +40,9 @@ DEFAULTS = {
     "SSE_REPLAY_LIMIT": 500,
     "SSE_MAX_BUFFERED_EVENTS": 1000,
     "SSE_CATCHUP_SECONDS": 5,
+    # How often a server process re-checks the access of every open stream (users,
+    # permissions, sessions), as a backstop: changes Django signals end streams at once.
+    "SSE_ACCESS_CHECK_SECONDS": 60,
     "TYPING_THROTTLE_SECONDS": 1.0,
     # Path of the stream, for ``oscar_chat.asgi.wrap``. None: found in the URLconf, where the
     # store mounted ``oscar_chat.api.urls`` (e.g. ``/api/chat/sse``).

@@ -12,6 +12,9 @@ Groups (see the README, "Real time"):
   message per event, however many agents are online).
 - ``oscar_chat.room.<room id>``: the same events of one room, with both views, for streams
   narrowed with ``?room=``.
+- ``oscar_chat.access``: "the access of these users changed" (deactivated, permissions or
+  groups changed, logged out). Every process with streams open listens, re-checks the
+  streams of those users and ends those that lost access (``oscar_chat.receivers``).
 
 Every payload names the group it was sent to (``group``): a process subscribes once per
 group for all of its streams and routes by that name.
@@ -27,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 MESSAGES_GROUP = "oscar_chat.messages"
 AGENTS_GROUP = "oscar_chat.agents"
+ACCESS_GROUP = "oscar_chat.access"
 
 
 def user_group(user_id):
@@ -113,3 +117,15 @@ def publish_read(room, reader, last_read_id):
 
     data = lambda: {"room": room.pk, "reader": user_summary(reader), "last_read_id": last_read_id}  # noqa: E731
     _publish(room, "read", data, data)
+
+
+def publish_access_changed(user_ids, *, session_key=None):
+    """Tell every process that the access of ``user_ids`` changed, once the transaction commits.
+
+    ``session_key``: that session ended (logout); the streams opened with it end at once.
+    """
+    users = sorted({int(pk) for pk in user_ids if pk is not None})
+    if not users:
+        return
+    payload = {"type": "chat.access", "users": users, "session": session_key}
+    transaction.on_commit(lambda: _send(ACCESS_GROUP, payload))

@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -254,29 +255,41 @@ def _ticket_key(ticket):
     return "oscar_chat:sse-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_stream_ticket(user):
+@dataclass(frozen=True)
+class StreamTicket:
+    """What a redeemed ticket carries: its user, and what the access of the request that
+    asked for it hung on (its session, or its token's expiry), which the stream inherits."""
+
+    user_id: int
+    session_key: str | None = None
+    expires_at: float | None = None
+
+
+def issue_stream_ticket(user, *, session_key: str | None = None, expires_at: float | None = None):
     """A single-use ticket opening ``user``'s event stream, for clients that cannot send headers.
 
     Returns ``(ticket, lifetime in seconds)``. Kept in Django's cache (Redis when REDIS_URL is
-    set), so a ticket issued by one server process opens a stream on any other.
+    set), so a ticket issued by one server process opens a stream on any other. A stream
+    opened with it ends when ``session_key`` is logged out or at ``expires_at``.
     """
     from django.core.cache import cache
 
     ticket = secrets.token_urlsafe(32)
     lifetime = int(conf.get("SSE_TICKET_TTL"))
-    cache.set(_ticket_key(ticket), user.pk, timeout=lifetime)
+    value = {"user": user.pk, "session": session_key, "expires_at": expires_at}
+    cache.set(_ticket_key(ticket), value, timeout=lifetime)
     return ticket, lifetime
 
 
-def redeem_stream_ticket(ticket):
-    """The id of the user a valid ticket was issued to, consuming it; None if unknown, used or expired."""
+def redeem_stream_ticket(ticket) -> StreamTicket | None:
+    """What a valid ticket was issued for, consuming it; None if unknown, used or expired."""
     from django.core.cache import cache
 
     if not ticket or len(ticket) > 200:
         return None
     key = _ticket_key(ticket)
-    user_id = cache.get(key)
+    value = cache.get(key)
     # delete() reports whether the key was still there: of two concurrent uses only one wins.
-    if user_id is None or not cache.delete(key):
+    if not isinstance(value, dict) or not cache.delete(key):
         return None
-    return user_id
+    return StreamTicket(user_id=value["user"], session_key=value.get("session"), expires_at=value.get("expires_at"))

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers
+from django.utils import timezone
 
 from oscar_chat import events, services
 from oscar_chat.models import ChatMessage
@@ -39,7 +40,7 @@ def received(layer, channel):
 def test_a_ticket_opens_once(db, customer, in_memory_layer):
     ticket, lifetime = services.issue_stream_ticket(customer)
     assert lifetime == 60 and len(ticket) >= 40
-    assert services.redeem_stream_ticket(ticket) == customer.pk
+    assert services.redeem_stream_ticket(ticket).user_id == customer.pk
     assert services.redeem_stream_ticket(ticket) is None
     assert services.redeem_stream_ticket("made-up") is None
     assert services.redeem_stream_ticket("") is None
@@ -113,3 +114,41 @@ def test_the_stream_route_without_the_asgi_wrapper_says_so(db, api, customer):
     response = api(customer).get("/api/chat/sse")
     assert response.status_code == 503
     assert "ASGI" in response.json()["detail"]
+
+
+def test_access_changes_reach_the_processes_after_commit(
+    db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group, Permission
+
+    channel = listen(in_memory_layer, events.ACCESS_GROUP)
+    permission = Permission.objects.get(content_type__app_label="oscar_chat", codename="change_chatroom")
+    group = Group.objects.create(name="agents")
+    with django_capture_on_commit_callbacks(execute=True):
+        group.user_set.add(agent)  # from the group's side
+        group.permissions.add(permission)  # a group's permissions: its members
+        permission.user_set.remove(agent)  # from the permission's side
+        customer.last_login = timezone.now()
+        customer.save(update_fields=["last_login"])  # a login changes no access: nothing
+        customer.is_active = False
+        customer.save()
+    assert [message["users"] for message in received(in_memory_layer, channel)] == [
+        [agent.pk],
+        [agent.pk],
+        [agent.pk],
+        [customer.pk],
+    ]
+
+
+def test_the_agent_check_is_remembered_until_a_permission_changes(db, agent, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from oscar_chat.roles import is_agent
+
+    fresh = lambda: get_user_model().objects.get(pk=agent.pk)  # noqa: E731 - a new request's user
+    assert is_agent(fresh())
+    user = fresh()
+    with django_assert_num_queries(0):
+        assert is_agent(user)
+    agent.user_permissions.clear()
+    assert not is_agent(fresh())

@@ -11,6 +11,7 @@ import asyncio
 import io
 import json
 import logging
+import time
 from collections import deque
 
 from channels.consumer import get_handler_name
@@ -23,7 +24,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import conf, events
+from .. import access, conf, events
 from . import auth, wire
 from .flow import flow_for
 from .hub import hub_for, load_messages, stream_position
@@ -59,6 +60,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.closed = False
         self.overflowed = False
         self.sending = False
+        self.grant = None
+        self.revoked = False
+        self.expiry = None  # timer ending the stream when its token expires
+        self.unheld = asyncio.Event()  # cleared while the hub re-checks our access
+        self.unheld.set()
         self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
 
     # Channels plumbing ---------------------------------------------------------------
@@ -101,6 +107,12 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 await self._refuse(refused.status, refused.detail, code=refused.code)
             return False
         self.user, self.is_agent, self.room_id = stream.user, stream.is_agent, stream.room.pk if stream.room else None
+        self.grant = access.Grant(
+            user_id=stream.user.pk,
+            agent=stream.is_agent,
+            session_key=stream.session_key,
+            expires_at=stream.expires_at,
+        )
 
         layer = get_channel_layer()
         try:
@@ -134,6 +146,13 @@ class EventStreamConsumer(AsyncHttpConsumer):
             logger.exception("oscar_chat: could not replay missed messages")
             await self._end()
             return False
+        if self.revoked:
+            await self._end()
+            return False
+        if self.grant.expires_at is not None:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, self.grant.expires_at - time.time())
+            self.expiry = loop.call_later(delay, self.revoke, "token expired")
         self.writer = asyncio.ensure_future(self._write_loop())
         return True
 
@@ -195,7 +214,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
     # Offered by the hub (synchronous: no waiting inside the hub's loop) -----------------
 
     def offer_message(self, seq, room_id, customer_id, chunk):
-        if self.closed:
+        if self.closed or self.revoked:
             return
         if self.room_id is not None:
             visible = room_id == self.room_id
@@ -212,7 +231,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             self._push(seq, chunk)
 
     def offer_event(self, payload, frames):
-        if self.closed or payload.get("exclude_user") == self.user.pk:
+        if self.closed or self.revoked or payload.get("exclude_user") == self.user.pk:
             return
         group = payload.get("group")
         own_room = payload.get("customer") == self.user.pk
@@ -234,6 +253,30 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self.pending.append((seq, chunk))
         self.wakeup.set()
+
+    # Access (the hub re-checks it when Django says it changed) ---------------------
+
+    def hold(self):
+        """Send nothing until ``release`` or ``revoke``."""
+        self.unheld.clear()
+
+    def release(self):
+        self.unheld.set()
+
+    def revoke(self, reason):
+        """Access is gone: drop what waits, send nothing more, end the response."""
+        if self.revoked or self.closed:
+            return
+        self.revoked = True
+        logger.info("oscar_chat: ending the event stream of user %s: %s", self.user.pk, reason)
+        self.pending.clear()
+        self.unheld.set()
+        if self.expiry is not None:
+            self.expiry.cancel()
+        if self.writer is None:
+            return  # still opening: _open sees ``revoked`` and ends it
+        self.writer.cancel()
+        asyncio.ensure_future(self._end())
 
     # Writing -----------------------------------------------------------------------
 
@@ -258,6 +301,10 @@ class EventStreamConsumer(AsyncHttpConsumer):
             if not writable.is_set():
                 # The client is not reading; hold events (up to max_buffered) until it does.
                 await writable.wait()
+            if not self.unheld.is_set():
+                await self.unheld.wait()
+            if self.revoked:
+                return
             chunks = b"".join(chunk for _seq, chunk in self.pending)
             self.pending.clear()
             self.sending = True
@@ -297,6 +344,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self.closed = True
         self.pending.clear()
+        if self.expiry is not None:
+            self.expiry.cancel()
         if self.writer is not None:
             self.wakeup.set()
             if self.flow is not None:

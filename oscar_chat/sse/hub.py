@@ -12,6 +12,11 @@ lost (pub/sub drops messages while Redis reconnects; on-commit publishers of dif
 processes race). On a hole the hub reads the missing messages from the database; a late
 notification is then dropped as a duplicate. Every ``SSE_CATCHUP_SECONDS`` it also checks
 the database for messages that came with no notification at all (Redis down).
+
+It also listens to ``oscar_chat.access``: when the access of a user changes, their local
+streams hold what they would send while the hub re-checks them (``access.lost``), then go on
+or end. Every ``SSE_ACCESS_CHECK_SECONDS`` it re-checks every local stream, as a backstop for
+changes that came with no signal.
 """
 
 import asyncio
@@ -20,8 +25,8 @@ import weakref
 
 from channels.db import database_sync_to_async
 
-from .. import conf, selectors
-from ..events import MESSAGES_GROUP
+from .. import access, conf, selectors
+from ..events import ACCESS_GROUP, MESSAGES_GROUP
 from . import wire
 
 logger = logging.getLogger(__name__)
@@ -32,6 +37,8 @@ CATCH_UP_BATCH = 200
 LAYER_RETRY_SECONDS = 1.0
 # Layers expire group members after a day (group_expiry): the hub renews its memberships.
 RENEW_GROUPS_SECONDS = 3600
+# The groups every hub belongs to, whatever its streams.
+HUB_GROUPS = (MESSAGES_GROUP, ACCESS_GROUP)
 
 _hubs = weakref.WeakKeyDictionary()
 
@@ -66,6 +73,7 @@ def _load_messages(after, upto, limit, user=None, room_id=None):
 
 load_messages = database_sync_to_async(_load_messages)
 stream_position = database_sync_to_async(selectors.stream_position)
+check_access = database_sync_to_async(access.lost)
 
 
 class Hub:
@@ -77,6 +85,8 @@ class Hub:
         self.position = 0
         self.streams = set()
         self.groups = {}  # group name -> set of streams
+        self.by_user = {}  # user id -> set of streams
+        self._checks = set()  # running access re-checks
         self._lock = asyncio.Lock()
 
     @property
@@ -109,10 +119,16 @@ class Hub:
                     await self._stop()
                 raise
             self.streams.add(stream)
+            self.by_user.setdefault(stream.grant.user_id, set()).add(stream)
 
     async def detach(self, stream):
         async with self._lock:
             self.streams.discard(stream)
+            own = self.by_user.get(stream.grant.user_id)
+            if own is not None:
+                own.discard(stream)
+                if not own:
+                    del self.by_user[stream.grant.user_id]
             for members in self.groups.values():
                 members.discard(stream)
             await self._drop_empty_groups()
@@ -130,7 +146,8 @@ class Hub:
     async def _start(self):
         self.channel = await self.layer.new_channel()
         try:
-            await self.layer.group_add(MESSAGES_GROUP, self.channel)
+            for group in HUB_GROUPS:
+                await self.layer.group_add(group, self.channel)
             self.position = await stream_position()
         except BaseException:
             await self._release_channel()
@@ -151,21 +168,28 @@ class Hub:
         channel, self.channel = self.channel, None
         if channel is None:
             return
-        try:
-            await self.layer.group_discard(MESSAGES_GROUP, channel)
-        except Exception:  # noqa: BLE001
-            logger.warning("oscar_chat: could not leave group %s", MESSAGES_GROUP, exc_info=True)
+        for group in HUB_GROUPS:
+            try:
+                await self.layer.group_discard(group, channel)
+            except Exception:  # noqa: BLE001
+                logger.warning("oscar_chat: could not leave group %s", group, exc_info=True)
 
     async def _run(self):
         interval = float(conf.get("SSE_CATCHUP_SECONDS"))
+        check_every = float(conf.get("SSE_ACCESS_CHECK_SECONDS"))
+        interval = min(interval, check_every)
         loop = asyncio.get_running_loop()
         renew_at = loop.time() + RENEW_GROUPS_SECONDS
+        check_at = loop.time() + check_every
         receiving = None
         try:
             while True:
                 if loop.time() > renew_at:
                     renew_at = loop.time() + RENEW_GROUPS_SECONDS
                     await self._renew_groups()
+                if loop.time() > check_at:
+                    check_at = loop.time() + check_every
+                    self._recheck(list(self.streams))
                 if receiving is None:
                     # Never cancelled to time out: some layers drop the channel when a receive is cancelled.
                     receiving = asyncio.ensure_future(self.layer.receive(self.channel))
@@ -188,6 +212,8 @@ class Hub:
                     logger.exception("oscar_chat: event hub error")
                     await asyncio.sleep(LAYER_RETRY_SECONDS)
         finally:
+            for check in list(self._checks):
+                check.cancel()
             if receiving is not None:
                 receiving.cancel()
                 try:
@@ -197,7 +223,7 @@ class Hub:
 
     async def _renew_groups(self):
         async with self._lock:
-            for group in [MESSAGES_GROUP, *self.groups]:
+            for group in [*HUB_GROUPS, *self.groups]:
                 try:
                     await self.layer.group_add(group, self.channel)
                 except Exception:  # noqa: BLE001
@@ -213,12 +239,48 @@ class Hub:
                 self._deliver(seq, payload["room"], payload["customer"], payload["data"])
             else:
                 await self._catch_up()
+        elif kind == "chat.access":
+            self._access_changed(payload.get("users") or (), payload.get("session"))
         elif kind == "chat.event":
             members = self.groups.get(payload.get("group"))
             if members:
                 frames = {}
                 for stream in list(members):
                     stream.offer_event(payload, frames)
+
+    def _access_changed(self, user_ids, session_key):
+        streams = [stream for pk in user_ids for stream in self.by_user.get(pk, ())]
+        if session_key:
+            # That session logged out: its streams end now, with no need to ask anyone.
+            for stream in [s for s in streams if s.grant.session_key == session_key]:
+                stream.revoke("logged out")
+            streams = [s for s in streams if s.grant.session_key != session_key]
+        self._recheck(streams)
+
+    def _recheck(self, streams):
+        """Hold ``streams`` while their access is read afresh; then release or end each."""
+        streams = [stream for stream in streams if not stream.closed]
+        if not streams:
+            return
+        for stream in streams:
+            stream.hold()
+        check = asyncio.ensure_future(self._check(streams))
+        self._checks.add(check)
+        check.add_done_callback(self._checks.discard)
+
+    async def _check(self, streams):
+        try:
+            lost = await check_access({stream.grant for stream in streams})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - cannot tell: end them (fail closed); clients resume elsewhere
+            logger.exception("oscar_chat: could not re-check the access of event streams")
+            lost = {stream.grant for stream in streams}
+        for stream in streams:
+            if stream.grant in lost:
+                stream.revoke("access changed")
+            else:
+                stream.release()
 
     async def _catch_up(self):
         """Hand out, in order, every committed message after ``position``."""
