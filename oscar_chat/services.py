@@ -6,8 +6,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,18 +20,38 @@ MessageType = ChatMessage.MessageType
 logger = logging.getLogger(__name__)
 
 
-def _next_stream_seq():
-    """Take the stream's next position, holding its row lock until this transaction commits.
+def _assign_stream_seq(message):
+    """Give ``message`` the stream's next position, holding the sequence's row lock until this
+    transaction commits.
 
     Commits that carry messages are thereby ordered by seq: a message with a smaller seq is
     always visible before one with a larger seq, which is what makes resume loss-free.
-    Call it last in the transaction, so the lock is held only for the commit.
+    Call it last in the transaction, so the lock is held only for the commit. One statement
+    on PostgreSQL (an ``UPDATE … RETURNING`` feeding the message's update), two elsewhere.
     """
-    if not StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1):
+    sequence = StreamSequence._meta.db_table
+    messages = ChatMessage._meta.db_table
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH s AS (UPDATE {sequence} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq) "
+                    f"UPDATE {messages} SET seq = s.last_seq FROM s WHERE {messages}.id = %s RETURNING s.last_seq",
+                    [message.pk],
+                )
+                row = cursor.fetchone()
+            else:
+                cursor.execute(f"UPDATE {sequence} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")
+                row = cursor.fetchone()
+                if row is not None:
+                    cursor.execute(f"UPDATE {messages} SET seq = %s WHERE id = %s", [row[0], message.pk])
+        if row is not None:
+            message.seq = row[0]
+            return message.seq
+        # First message ever (or the row was deleted): start after the highest seq there is.
         start = ChatMessage.objects.aggregate(m=Max("seq"))["m"] or 0
         StreamSequence.objects.bulk_create([StreamSequence(pk=1, last_seq=start)], ignore_conflicts=True)
-        StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1)
-    return StreamSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+    raise RuntimeError("oscar_chat: the stream sequence row cannot be taken")
 
 
 def _check_rate_limit(sender):
@@ -75,6 +95,15 @@ def _validate_message(message, message_type, product, file):
             raise ValidationError({"file": [_("This type of file is not accepted.")]})
 
 
+def _locked_room(room_id):
+    """The room, locked until the transaction ends, with its customer and assignee (the
+    events built at commit need them)."""
+    rooms = ChatRoom.objects.select_related("user", "admin")
+    if connection.features.has_select_for_update_of:
+        return rooms.select_for_update(of=("self",)).get(pk=room_id)
+    return rooms.select_for_update().get(pk=room_id)
+
+
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
                  client_id=None, file=None, snapshot=None):
     """Send a message to a room. Returns ``(message, created)``.
@@ -84,10 +113,6 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     agent to reply is assigned. Room summary and unread counts change in the same transaction.
     """
     message = message or ""
-    if client_id:
-        existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
     _validate_message(message, message_type, product, file)
     from_customer = sender.pk == room.user_id
     if not is_agent(sender):
@@ -99,7 +124,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
 
     try:
         with transaction.atomic():
-            room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+            room = _locked_room(room.pk)
             msg = ChatMessage(
                 room=room,
                 sender=sender,
@@ -127,14 +152,17 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 room.customer_unread_count += 1
                 if room.admin_id is None and is_agent(sender):
                     room.admin = sender
-            room.save()
-
-            msg.seq = _next_stream_seq()
-            msg.save(update_fields=["seq"])
-            events.publish_message(msg)
-            events.publish_room(room)
+            room.save(
+                update_fields=[
+                    "last_message", "last_activity", "agent_unread_count", "customer_unread_count",
+                    "is_read", "status", "admin",
+                ]
+            )
+            _assign_stream_seq(msg)
+            events.message_posted(msg, room)
     except IntegrityError:
-        # Two requests with one client_id raced; the other one committed first.
+        # The same client_id again (a retry), or two requests with one client_id raced: the
+        # unique constraint keeps one, which both get.
         if client_id:
             existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
             if existing is not None:
@@ -165,7 +193,7 @@ def open_room(*, customer, opened_by, subject, message="", product=None, priorit
         if product is not None:
             post_message(room, opened_by, message_type=MessageType.PRODUCT, product=product)
         room.refresh_from_db()
-        events.publish_room(room)
+        events.room_changed(room, changed=("created",))
     return room
 
 
@@ -178,7 +206,7 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
     if admin is not ... and admin is not None and not is_agent(admin):
         raise ValidationError({"admin_id": [_("This user is not an agent.")]})
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        room = _locked_room(room.pk)
         changed = []
         if status is not None and status != room.status:
             room.status = status
@@ -191,14 +219,14 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
             changed.append("admin")
         if changed:
             room.save(update_fields=changed)
-            events.publish_room(room)
+            events.room_changed(room, changed=changed)
     return room
 
 
 def mark_read(room, reader):
     """Mark every message from the other side read for ``reader``. Returns the room."""
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        room = _locked_room(room.pk)
         reader_is_customer = reader.pk == room.user_id
         unread = room.messages.filter(is_read=False)
         unread = unread.exclude(sender_id=room.user_id) if reader_is_customer else unread.filter(sender_id=room.user_id)
@@ -216,7 +244,7 @@ def mark_read(room, reader):
         room.save(update_fields=fields)
         if last_read_id is not None:
             events.publish_read(room, reader, last_read_id)
-        events.publish_room(room)
+        events.room_changed(room, changed=("read",))
     return room
 
 

@@ -50,7 +50,7 @@ def test_typing_reaches_the_others_at_most_once_a_second(
     db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
 ):
     room = services.open_room(customer=customer, opened_by=customer, subject="Typing")
-    agents = listen(in_memory_layer, events.AGENTS_GROUP)
+    agents = listen(in_memory_layer, events.MESSAGES_GROUP)
     with django_capture_on_commit_callbacks(execute=True):
         sent = [services.set_typing(room, customer, True) for _ in range(5)]  # five keystrokes
         sent.append(services.set_typing(room, customer, False))  # stopped: always told
@@ -59,31 +59,25 @@ def test_typing_reaches_the_others_at_most_once_a_second(
         sent.append(services.set_typing(room, agent, True))  # someone else: their own throttle
     assert sent == [True, False, False, False, False, True, False, False, True]
     typing = [m for m in received(in_memory_layer, agents) if m["event"] == "typing"]
-    assert [(m["data"]["user"]["id"], m["data"]["is_typing"], m["exclude_user"]) for m in typing] == [
+    views = [m["views"]["customer"] for m in typing]
+    assert [(v["user"]["id"], v["is_typing"], m["exclude_user"]) for v, m in zip(views, typing)] == [
         (customer.pk, True, customer.pk),
         (customer.pk, False, customer.pk),
         (agent.pk, True, agent.pk),
     ]
 
 
-def test_room_events_go_to_the_customer_the_agents_and_the_room(
+def test_a_write_is_one_group_message_carrying_every_view(
     db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
 ):
     room = services.open_room(customer=customer, opened_by=customer, subject="Groups")
-    listeners = {
-        "customer": listen(in_memory_layer, events.user_group(customer.pk)),
-        "agents": listen(in_memory_layer, events.AGENTS_GROUP),
-        "room": listen(in_memory_layer, events.room_group(room.pk)),
-        "messages": listen(in_memory_layer, events.MESSAGES_GROUP),
-    }
+    channel = listen(in_memory_layer, events.MESSAGES_GROUP)
     with django_capture_on_commit_callbacks(execute=True):
         message, _ = services.post_message(room, agent, message="Hello")
-    got = {name: received(in_memory_layer, channel) for name, channel in listeners.items()}
-    assert [m["seq"] for m in got["messages"]] == [message.seq]  # once, for every process
-    assert all(m["event"] == "room" for name in ("customer", "agents", "room") for m in got[name])
-    assert got["customer"][0]["data"]["unread_count"] == 1  # the customer's view...
-    assert got["agents"][0]["data"]["unread_count"] == 0  # ...and the agents'
-    assert (got["room"][0]["data"]["unread_count"], got["room"][0]["agent_data"]["unread_count"]) == (1, 0)
+    (published,) = received(in_memory_layer, channel)  # once, for every process
+    assert (published["seq"], published["room"], published["customer"]) == (message.seq, room.pk, customer.pk)
+    assert published["room_views"]["customer"]["unread_count"] == 1  # the customer's view...
+    assert published["room_views"]["agent"]["unread_count"] == 0  # ...and the agents'
 
 
 def test_with_redis_gone_sending_still_works_and_the_failure_is_logged(

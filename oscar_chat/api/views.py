@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
-from .. import conf, selectors, services
+from .. import audience, conf, selectors, services
 from ..access import token_expiry
 from ..models import ChatMessage
 from ..products import (
@@ -56,7 +56,7 @@ def _validated(serializer_class, data):
 
 
 def _viewer_is_customer(request, room):
-    return room.user_id == request.user.pk or not is_agent(request.user)
+    return audience.sees_as_customer(request.user, room)
 
 
 def _room_data(request, room, agent_ids=None):

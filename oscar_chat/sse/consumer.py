@@ -15,7 +15,6 @@ import time
 from collections import deque
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from channels.layers import get_channel_layer
@@ -24,10 +23,10 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import access, conf, events
+from .. import access, audience, conf
 from . import auth, wire
 from .flow import flow_for
-from .hub import hub_for, load_messages, stream_position
+from .hub import hub_for, in_worker_thread, load_messages, stream_position
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +42,9 @@ def _open_request(scope, body):
             return auth.authenticate_stream(request), language, None
         except auth.StreamRefused as refused:
             return None, language, refused
+
+
+open_request = in_worker_thread(_open_request)
 
 
 class EventStreamConsumer(AsyncHttpConsumer):
@@ -101,7 +103,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.scope.get("method") not in ("GET", "HEAD"):
             await self._refuse(405, _("Method not allowed."), extra=[(b"allow", b"GET")])
             return False
-        stream, language, refused = await database_sync_to_async(_open_request)(self.scope, body)
+        stream, language, refused = await open_request(self.scope, body)
         if refused is not None:
             with translation.override(language):
                 await self._refuse(refused.status, refused.detail, code=refused.code)
@@ -119,7 +121,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             if layer is None:
                 raise RuntimeError("no channel layer is configured (CHANNEL_LAYERS)")
             self.hub = hub_for(layer)
-            await self.hub.attach(self, self._groups())
+            await self.hub.attach(self, audience.stream_keys(self.user.pk, self.is_agent, self.room_id))
         except Exception:  # noqa: BLE001 - layer down or misconfigured: a clear 503, never a 500
             logger.exception("oscar_chat: cannot open an event stream")
             self.hub = None
@@ -156,18 +158,14 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.writer = asyncio.ensure_future(self._write_loop())
         return True
 
-    def _groups(self):
-        if self.room_id is not None:
-            return [events.room_group(self.room_id)]
-        if self.is_agent:
-            # Their own rooms as a customer (rare, but possible) come through their own group.
-            return [events.AGENTS_GROUP, events.user_group(self.user.pk)]
-        return [events.user_group(self.user.pk)]
-
     async def _replay(self, last_event_id):
         """``retry:``, then the missed messages (or ``reset``); then live events take over."""
         retry = conf.get("SSE_RETRY_MS")
-        current = await stream_position()
+        # Where the hub is: every message after it will be offered to us. Only a client that
+        # saw further (on another process) makes us ask the database where the stream is.
+        current = self.hub.position
+        if last_event_id is not None and last_event_id > current:
+            current = max(current, await stream_position())
         if last_event_id is None:
             chunks = [wire.preamble(retry, event_id=current)]
         elif last_event_id > current:
@@ -213,35 +211,21 @@ class EventStreamConsumer(AsyncHttpConsumer):
 
     # Offered by the hub (synchronous: no waiting inside the hub's loop) -----------------
 
-    def offer_message(self, seq, room_id, customer_id, chunk):
+    def offer_message(self, seq, chunk):
+        """A message of our audience (the hub offers each message to its recipients only)."""
         if self.closed or self.revoked:
             return
-        if self.room_id is not None:
-            visible = room_id == self.room_id
-        else:
-            visible = self.is_agent or customer_id == self.user.pk
         if self.replaying:
-            if visible:
-                self.pending.append((seq, chunk))
+            self.pending.append((seq, chunk))
             return
         if seq <= self.position:
-            return
+            return  # sent by the replay already
         self.position = seq
-        if visible:
-            self._push(seq, chunk)
+        self._push(seq, chunk)
 
-    def offer_event(self, payload, frames):
-        if self.closed or self.revoked or payload.get("exclude_user") == self.user.pk:
+    def offer_event(self, chunk):
+        if self.closed or self.revoked:
             return
-        group = payload.get("group")
-        own_room = payload.get("customer") == self.user.pk
-        if group == events.AGENTS_GROUP and own_room:
-            return  # this agent gets it from their own group, as the customer they are there
-        view = "agent" if self.is_agent and not own_room and group != events.user_group(self.user.pk) else "customer"
-        chunk = frames.get(view)
-        if chunk is None:
-            data = payload.get("agent_data", payload["data"]) if view == "agent" else payload["data"]
-            chunk = frames[view] = wire.frame(payload["event"], data)
         self._push(None, chunk)
 
     def _push(self, seq, chunk):
