@@ -95,6 +95,12 @@ def _validate_message(message, message_type, product, file):
             raise ValidationError({"file": [_("This type of file is not accepted.")]})
 
 
+def _sent_before(room, sender, client_id):
+    if not client_id:
+        return None
+    return ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
+
+
 def _locked_room(room_id):
     """The room, locked until the transaction ends, with its customer and assignee (the
     events built at commit need them)."""
@@ -116,7 +122,14 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     _validate_message(message, message_type, product, file)
     from_customer = sender.pk == room.user_id
     if not is_agent(sender):
-        _check_rate_limit(sender)
+        try:
+            _check_rate_limit(sender)
+        except RateLimited:
+            # A retry of a message that went through is not a new message: it still answers.
+            existing = _sent_before(room, sender, client_id)
+            if existing is None:
+                raise
+            return existing, False
     if message_type == MessageType.PRODUCT and snapshot is None:
         from .products import product_snapshot
 
@@ -163,10 +176,9 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     except IntegrityError:
         # The same client_id again (a retry), or two requests with one client_id raced: the
         # unique constraint keeps one, which both get.
-        if client_id:
-            existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
-            if existing is not None:
-                return existing, False
+        existing = _sent_before(room, sender, client_id)
+        if existing is not None:
+            return existing, False
         raise
     msg.room = room
     return msg, True
