@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -106,8 +107,14 @@ def _locked_room(room_id):
     events built at commit need them)."""
     rooms = ChatRoom.objects.select_related("user", "admin")
     if connection.features.has_select_for_update_of:
-        return rooms.select_for_update(of=("self",)).get(pk=room_id)
-    return rooms.select_for_update().get(pk=room_id)
+        room = rooms.select_for_update(of=("self",)).get(pk=room_id)
+    else:
+        room = rooms.select_for_update().get(pk=room_id)
+    if room.admin_id is not None and getattr(room.admin, "pk", None) != room.admin_id:
+        # PostgreSQL re-reads a row that changed while we waited for its lock, but not the
+        # rows joined to it: an assignee set meanwhile comes without its user.
+        room.admin = get_user_model()._default_manager.get(pk=room.admin_id)
+    return room
 
 
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
