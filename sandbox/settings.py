@@ -130,6 +130,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_oscar_chat")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connections reused and bounded per process (psycopg's pool), not one opened per request.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 16, "timeout": 10}
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
