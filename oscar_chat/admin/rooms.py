@@ -305,6 +305,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
             "customer": room.user,
             "customer_name": display_name(room.user),
             "can_reply": agent,
+            "max_message_length": conf.get("MAX_MESSAGE_LENGTH"),
             "has_view_permission": self.has_view_permission(request, room),
             "has_change_permission": self.has_change_permission(request, room),
             "has_delete_permission": self.has_delete_permission(request, room),

@@ -216,14 +216,7 @@ class RoomCreateSerializer(serializers.Serializer):
     product_id = IdField(required=False)
     priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
     user_id = IdField(required=False)
-
-    def validate_message(self, value):
-        limit = conf.get("MAX_MESSAGE_LENGTH")
-        if len(value) > limit:
-            raise serializers.ValidationError(
-                _("Ensure this field has no more than %(n)d characters.") % {"n": limit}
-            )
-        return value
+    # The message's own rules (length, blank) belong to services.post_message.
 
 
 class MessageCreateSerializer(serializers.Serializer):
