@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -102,19 +101,17 @@ def _sent_before(room, sender, client_id):
     return ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
 
 
-def _locked_room(room_id):
-    """The room, locked until the transaction ends, with its customer and assignee (the
-    events built at commit need them)."""
-    rooms = ChatRoom.objects.select_related("user", "admin")
-    if connection.features.has_select_for_update_of:
-        room = rooms.select_for_update(of=("self",)).get(pk=room_id)
-    else:
-        room = rooms.select_for_update().get(pk=room_id)
-    if room.admin_id is not None and getattr(room.admin, "pk", None) != room.admin_id:
-        # PostgreSQL re-reads a row that changed while we waited for its lock, but not the
-        # rows joined to it: an assignee set meanwhile comes without its user.
-        room.admin = get_user_model()._default_manager.get(pk=room.admin_id)
-    return room
+def _locked_room(room):
+    """``room`` read again and locked until the transaction ends. Its customer and assignee
+    (the events built at commit need them) come from ``room`` when they are still the same,
+    so the lock reads the room's own row only."""
+    locked = ChatRoom.objects.select_for_update().get(pk=room.pk)
+    for field in ("user", "admin"):
+        cached = ChatRoom._meta.get_field(field).get_cached_value(room, default=None)
+        wanted = getattr(locked, f"{field}_id")
+        if cached is not None and cached.pk == wanted:
+            setattr(locked, field, cached)
+    return locked
 
 
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
@@ -144,7 +141,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
 
     try:
         with transaction.atomic():
-            room = _locked_room(room.pk)
+            room = _locked_room(room)
             msg = ChatMessage(
                 room=room,
                 sender=sender,
@@ -225,7 +222,7 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
     if admin is not ... and admin is not None and not is_agent(admin):
         raise ValidationError({"admin_id": [_("This user is not an agent.")]})
     with transaction.atomic():
-        room = _locked_room(room.pk)
+        room = _locked_room(room)
         changed = []
         if status is not None and status != room.status:
             room.status = status
@@ -245,7 +242,7 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
 def mark_read(room, reader):
     """Mark every message from the other side read for ``reader``. Returns the room."""
     with transaction.atomic():
-        room = _locked_room(room.pk)
+        room = _locked_room(room)
         reader_is_customer = reader.pk == room.user_id
         unread = room.messages.filter(is_read=False)
         unread = unread.exclude(sender_id=room.user_id) if reader_is_customer else unread.filter(sender_id=room.user_id)
