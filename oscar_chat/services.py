@@ -4,14 +4,12 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import conf, events
+from . import conf, events, limits
 from .exceptions import RateLimited, ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .roles import is_agent
@@ -52,25 +50,6 @@ def _assign_stream_seq(message):
         start = ChatMessage.objects.aggregate(m=Max("seq"))["m"] or 0
         StreamSequence.objects.bulk_create([StreamSequence(pk=1, last_seq=start)], ignore_conflicts=True)
     raise RuntimeError("oscar_chat: the stream sequence row cannot be taken")
-
-
-def _check_rate_limit(sender):
-    limit, window = conf.get("RATE_LIMIT_MESSAGES"), conf.get("RATE_LIMIT_WINDOW")
-    if limit is None:
-        return
-    if limit <= 0:
-        raise RateLimited(max(int(window), 1))
-    since = timezone.now() - timedelta(seconds=window)
-    # Counted in the database, so the limit holds across every server process.
-    recent = list(
-        ChatMessage.objects.filter(sender=sender, created_at__gt=since)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) >= limit:
-        oldest = recent[-1]
-        wait = int((oldest + timedelta(seconds=window) - timezone.now()).total_seconds()) + 1
-        raise RateLimited(max(wait, 1))
 
 
 def _validate_message(message, message_type, product, file):
@@ -125,15 +104,6 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     message = message or ""
     _validate_message(message, message_type, product, file)
     from_customer = sender.pk == room.user_id
-    if not is_agent(sender):
-        try:
-            _check_rate_limit(sender)
-        except RateLimited:
-            # A retry of a message that went through is not a new message: it still answers.
-            existing = _sent_before(room, sender, client_id)
-            if existing is None:
-                raise
-            return existing, False
     if message_type == MessageType.PRODUCT and snapshot is None:
         from .products import product_snapshot
 
@@ -141,6 +111,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
 
     try:
         with transaction.atomic():
+            limits.check_message_rate(sender)  # first: its lock comes before the room's
             room = _locked_room(room)
             msg = ChatMessage(
                 room=room,
@@ -177,6 +148,12 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
             )
             _assign_stream_seq(msg)
             events.message_posted(msg, room)
+    except RateLimited:
+        # A retry of a message that went through is not a new message: it still answers.
+        existing = _sent_before(room, sender, client_id)
+        if existing is None:
+            raise
+        return existing, False
     except IntegrityError:
         # The same client_id again (a retry), or two requests with one client_id raced: the
         # unique constraint keeps one, which both get.
@@ -198,6 +175,7 @@ def open_room(*, customer, opened_by, subject, message="", product=None, priorit
     if priority is not None and priority not in ChatRoom.Priority.values:
         raise ValidationError({"priority": [_("Unknown priority.")]})
     with transaction.atomic():
+        limits.check_room_rate(customer, opened_by)
         room = ChatRoom.objects.create(
             user=customer,
             subject=subject,
