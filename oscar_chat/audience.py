@@ -28,10 +28,6 @@ def sees_all_rooms(user) -> bool:
     return is_agent(user)
 
 
-def may_see(user, room) -> bool:
-    return room.user_id == user.pk or sees_all_rooms(user)
-
-
 def sees_as_customer(user, room) -> bool:
     """Whether ``user`` gets the customer's view of ``room`` (else the agents')."""
     return room.user_id == user.pk or not sees_all_rooms(user)
