@@ -16,8 +16,9 @@ from .roles import is_agent
 
 
 def rooms_visible_to(user):
+    """The rooms ``user`` may see (``audience``: an agent every room, anyone else their own)."""
     rooms = ChatRoom.objects.select_related("user", "admin")
-    return rooms if is_agent(user) else rooms.filter(user=user)
+    return rooms if audience.sees_all_rooms(user) else rooms.filter(user=user)
 
 
 def get_visible_room(user, room_id):
