@@ -5,8 +5,7 @@ import time
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models import TextField
+from django.db.models import Exists, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 
 from . import audience, conf

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from .. import conf, payloads
 from ..models import ChatMessage, ChatRoom
 from ..products import unavailable
-from ..vouchers import card_from_snapshot
 from ..roles import display_name, is_agent
+from ..vouchers import card_from_snapshot
 
 
 class UserSummarySerializer(serializers.Serializer):

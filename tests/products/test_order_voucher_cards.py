@@ -153,3 +153,25 @@ def test_an_expired_or_unknown_voucher_is_refused(api, customer, catalogue, osca
     assert response.status_code == 400
     assert response.json()["detail"] == oscar_words("The '%(code)s' voucher has expired", "OLD")
     assert api(customer).post(basket_url("NOPE")).status_code == 404
+
+
+def test_a_session_applies_the_voucher_to_the_basket_the_storefront_shows(customer, voucher, catalogue, oscar_site):
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    coffee = catalogue.product("Kopi Toraja 250g", sku="SKU-2", price="50000", stock=5)
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.login(username="customer", password=PASSWORD)
+    browser.get("/basket/")
+    token = browser.cookies["csrftoken"].value
+    added = browser.post(f"/api/chat/products/{coffee.pk}/basket", {}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert added.status_code == 200
+    refused = browser.post(basket_url("GAYO10"), {}, content_type="application/json")
+    assert refused.status_code == 403  # no CSRF token: nothing applied
+    response = browser.post(basket_url("GAYO10"), {}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200, response.content
+    assert response.json()["basket"]["total"] == "40000.00"
+    page = browser.get("/basket/")
+    assert page.context["basket"].pk == response.json()["basket"]["id"]
+    assert [v.code for v in page.context["basket"].vouchers.all()] == ["GAYO10"]
