@@ -18,6 +18,7 @@ from .factories import db_state, make_product, many_messages, open_room, say
 MESSAGE_FIELDS = {
     "id", "room", "sender", "message", "message_type", "product", "attachment", "is_read", "created_at",
     "client_id",
+    "order", "voucher",  # API 1.1
 }
 CARD_FIELDS = {
     "id", "title", "url", "image", "price", "availability", "category", "brand", "sku", "upc", "is_parent",
