@@ -19,7 +19,7 @@ from tests.browser.test_admin import (  # noqa: F401 - fixtures of the admin mod
 pytestmark = pytest.mark.browser
 
 
-def test_an_agent_writes_a_note_in_note_mode_that_never_reaches_the_customer(demo, page, screenshot, streams, errors):
+def test_an_agent_writes_a_note_in_note_mode_that_never_reaches_the_customer(demo, page, screenshot, streams, errors):  # noqa: F811
     customer = demo.users["customer"]
     room = new_room(demo, customer, "Parcel stuck in Surabaya", "My parcel has not moved for 4 days.")
     stream = streams(customer)
@@ -55,7 +55,7 @@ def test_an_agent_writes_a_note_in_note_mode_that_never_reaches_the_customer(dem
     assert errors == []
 
 
-def test_labels_are_set_on_the_conversation_and_shown_and_filtered_in_the_list(demo, page, screenshot, streams, errors):
+def test_labels_are_set_on_the_conversation_and_shown_and_filtered_in_the_list(demo, page, screenshot, streams, errors):  # noqa: F811
     customer = demo.users["customer"]
     room = new_room(demo, customer, "Wholesale batik order", "Can I order 40 shirts?")
     stream = streams(customer)

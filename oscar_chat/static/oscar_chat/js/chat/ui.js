@@ -290,7 +290,7 @@ export function renderVoucherCard(voucher, options) {
   const result = el("p", { class: "oc-card-result", role: "status" });
   const apply = voucher.is_active && options.onApply
     ? el("button", {
-        type: "button", class: "oc-button oc-primary", text: _("Apply to my basket"),
+        type: "button", class: "oc-btn oc-btn-primary", text: _("Apply to my basket"),
         onclick: async (/** @type {any} */ event) => {
           const done = busy(event.currentTarget, _("Applying…"));
           try {

@@ -1,0 +1,63 @@
+"""What the customer's widget shows of the agents' tools: order and voucher cards, never a note."""
+
+import uuid
+
+import pytest
+from oscar.core.loading import get_model
+from oscar.test.factories import create_order, create_voucher
+from playwright.sync_api import expect
+
+from tests.browser.test_widget import (  # noqa: F401 - fixtures of the widget module, shared
+    agent_says,
+    customer_api,
+    errors,
+    make_customer,
+    open_room_for,
+    open_widget,
+    shop,
+    shot,
+    sign_in,
+    transactional_db,
+    widget_log,
+    widget_server,
+)
+
+pytestmark = pytest.mark.browser
+Basket = get_model("basket", "Basket")
+
+
+def test_the_widget_shows_order_and_voucher_cards_applies_the_voucher_and_never_a_note(shop, page, screenshot, errors):  # noqa: F811
+    user = make_customer(shop)
+    number = f"W{uuid.uuid4().hex[:8].upper()}"
+    create_order(number=number, user=user)
+    code = f"GAYO{uuid.uuid4().hex[:6].upper()}"
+    create_voucher(code=code, name=f"Gayo discount {code}")
+    with customer_api(shop, user) as api:
+        assert api.post(f"/api/chat/products/{shop.products['coffee'].pk}/basket").status_code == 200
+    room = open_room_for(shop, user, "A discount?", "Is there a discount on coffee?")
+    agent_says(shop, room["id"], "Reseller; approved by Sari", message_type="NOTE")
+    agent_says(shop, room["id"], message_type="ORDER", order_number=number)
+    agent_says(shop, room["id"], message_type="VOUCHER", voucher_code=code)
+
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    log = widget_log(page)
+    expect(log.locator(".oc-msg")).to_have_count(3)
+    expect(log).not_to_contain_text("Sari")
+    expect(log.locator(".oc-order-card .oc-card-title")).to_have_text(f"Order {number}")
+    voucher = log.locator(".oc-voucher-card")
+    expect(voucher.locator(".oc-voucher-code")).to_have_text(code)
+    voucher.get_by_role("button", name="Apply to my basket").click()
+    expect(voucher.get_by_role("status")).to_have_text("Applied to your basket.")
+    shot(screenshot, "widget-order-and-voucher-cards")
+    assert [v.code for v in Basket.open.get(owner=user).vouchers.all()] == [code]
+
+    # Again: Oscar refuses, in its words, and the card says so.
+    voucher.get_by_role("button", name="Apply to my basket").click()
+    expect(voucher.get_by_role("status")).to_contain_text(code)
+    # After a reload the widget restores the conversation: still no note.
+    page.reload()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(3)
+    expect(widget_log(page)).not_to_contain_text("Sari")
+    assert errors == []
