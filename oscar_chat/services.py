@@ -10,7 +10,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import conf, events
+from . import attachments, conf, events
 from .exceptions import RateLimited, ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .roles import is_agent
@@ -64,14 +64,16 @@ def _validate_message(message, message_type, product, file):
         raise ValidationError({"message": [_("This field may not be blank.")]})
     if message_type == MessageType.PRODUCT and product is None:
         raise ValidationError({"product_id": [_("A product message needs a product.")]})
-    if message_type in (MessageType.IMAGE, MessageType.FILE):
-        if file is None:
-            raise ValidationError({"file": [_("An image or file message needs a file.")]})
-        if file.size > conf.get("MAX_UPLOAD_SIZE"):
-            raise ValidationError({"file": [_("The file is too large.")]})
-        allowed = conf.get("IMAGE_CONTENT_TYPES" if message_type == MessageType.IMAGE else "FILE_CONTENT_TYPES")
-        if getattr(file, "content_type", None) not in allowed:
-            raise ValidationError({"file": [_("This type of file is not accepted.")]})
+    if message_type not in (MessageType.IMAGE, MessageType.FILE):
+        if file is not None:
+            raise ValidationError({"file": [_("Only image and file messages carry a file.")]})
+        return None
+    if file is None:
+        raise ValidationError({"file": [_("An image or file message needs a file.")]})
+    if file.size > conf.get("MAX_UPLOAD_SIZE"):
+        raise ValidationError({"file": [_("The file is too large.")]})
+    # Judged by content: the declared type and the name are the uploader's word.
+    return attachments.check_upload(file, message_type)
 
 
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
@@ -87,7 +89,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
         existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
         if existing is not None:
             return existing, False
-    _validate_message(message, message_type, product, file)
+    checked_file = _validate_message(message, message_type, product, file)
     from_customer = sender.pk == room.user_id
     if not is_agent(sender):
         _check_rate_limit(sender)
@@ -108,11 +110,12 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
                 client_id=client_id or None,
             )
-            if file is not None:
-                msg.attachment = file
-                msg.attachment_name = getattr(file, "name", "")[:255]
+            if checked_file is not None:
+                # The content type first: the random stored name takes its extension.
+                msg.attachment_content_type = checked_file.content_type
+                msg.attachment_name = checked_file.name
                 msg.attachment_size = file.size
-                msg.attachment_content_type = getattr(file, "content_type", "")[:100]
+                msg.attachment = file
             msg.save()
 
             room.last_message = msg.preview

@@ -1,7 +1,9 @@
 """Authentication and permissions shared by every endpoint of the chat API."""
 
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -18,7 +20,17 @@ class IsActiveUser(BasePermission):
         return bool(user and user.is_authenticated and user.is_active)
 
 
-class ChatAPIView(APIView):
+class NoStoreMixin:
+    """Answers of the API are personal: no browser or shared cache keeps them (API.md, version 1.1)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
+
+
+class ChatAPIView(NoStoreMixin, APIView):
     # JWT first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
     authentication_classes = [JWTAuthentication, SessionAuthentication]
@@ -33,3 +45,13 @@ class ChatAPIView(APIView):
     def get_exception_handler(self):
         # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.
         return chat_exception_handler
+
+
+class JSONWhateverAccepted(BaseContentNegotiation):
+    """Errors as JSON whatever the Accept header says (an ``<img>`` asks for ``image/*``)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

@@ -122,6 +122,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-cache"),
                 (b"x-accel-buffering", b"no"),
+                (b"x-content-type-options", b"nosniff"),
             ],
         )
         self.flow = flow_for(self.base_send)
@@ -187,7 +188,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
         body = {"detail": detail}
         if code:
             body["code"] = code
-        headers = [(b"content-type", b"application/json")]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"cache-control", b"no-store"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
         if status == 401:
             headers.append((b"www-authenticate", b'Bearer realm="api"'))
         await self.send_response(status, json.dumps(body).encode(), headers=headers + list(extra))
