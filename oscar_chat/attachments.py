@@ -223,7 +223,8 @@ def check_upload(file, message_type: str) -> CheckedFile:
 
     accepted = conf.get("FILE_CONTENT_TYPES")
     head = _read(file, SNIFFED_HEAD)
-    magic = _magic_types(head)
+    # Text is judged below, whatever signature (a byte-order mark, say) it starts with.
+    magic = [mime for mime in _magic_types(head) if mime != "text/plain"]
     content_type = next((mime for mime in magic if mime in accepted and mime not in NEVER_INLINE), None)
     if content_type is not None:
         if content_type.startswith("image/") and _decoded_image_type(file, [content_type]) is None:

@@ -187,7 +187,9 @@ class RoomListQuerySerializer(serializers.Serializer):
     priority = serializers.CharField(required=False, help_text="One priority or several, comma-separated.")
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     unread = serializers.BooleanField(required=False, default=False)
-    assigned = serializers.CharField(required=False, help_text="Agents only: me, none or a user id.")
+    assigned = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="Agents only: me, none or a user id."
+    )
 
     def validate_status(self, value):
         return _comma_list(value, ChatRoom.Status.values, "status")
