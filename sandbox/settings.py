@@ -1,10 +1,11 @@
 """Settings of the sandbox store: a real Oscar storefront with oscar_chat installed.
 
 Environment: DATABASE_URL (default: SQLite file under sandbox/), REDIS_URL (default: the
-in-memory channel layer, one process), MEDIA_ROOT, SECRET_KEY, DEBUG.
+in-memory channel layer, one process), MEDIA_ROOT, SECRET_KEY (without it, loopback only), DEBUG.
 """
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,9 +13,13 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F401,F403 - Oscar's OSCAR_* defaults
 
+from sandbox.guard import PUBLIC_KEY, refuse_public_bind
+
 BASE_DIR = Path(__file__).resolve().parent
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "sandbox-only-not-secret-change-me-in-a-real-store")
+# The default key is public: with it the sandbox serves loopback only (sandbox/guard.py).
+SECRET_KEY = os.environ.get("SECRET_KEY", PUBLIC_KEY)
+refuse_public_bind(SECRET_KEY, sys.argv)
 DEBUG = os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["*"]
 
