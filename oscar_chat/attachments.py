@@ -114,8 +114,10 @@ def check_attachment_storage(app_configs=None, **kwargs):
         if public and location.is_relative_to(Path(public).resolve()):
             errors.append(
                 Error(
-                    f"Chat attachments would be stored in {location}, inside {setting}, where anyone can download them.",
-                    hint="Point STORAGES['oscar_chat_attachments'] (or OSCAR_CHAT_ATTACHMENT_STORAGE) at a private folder or bucket.",
+                    f"Chat attachments would be stored in {location}, inside {setting}, "
+                    "where anyone can download them.",
+                    hint="Point STORAGES['oscar_chat_attachments'] (or OSCAR_CHAT_ATTACHMENT_STORAGE) "
+                    "at a private folder or bucket.",
                     id="oscar_chat.E101",
                 )
             )

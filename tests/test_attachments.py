@@ -98,7 +98,7 @@ def test_a_file_on_a_text_message_is_refused(api, customer, room, file_stores):
         ("IMAGE", "red.png", png_bytes(), "text/html", "image/png"),
         ("FILE", "red.png", png_bytes(), "application/pdf", "image/png"),
         ("FILE", "invoice.pdf", b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n", "text/html", "application/pdf"),
-        ("FILE", "notes", "Kirim ke Bandung, 2 < 3 kotak.\n".encode(), "image/svg+xml", "text/plain"),
+        ("FILE", "notes", b"Kirim ke Bandung, 2 < 3 kotak.\n", "image/svg+xml", "text/plain"),
     ],
 )
 def test_accepted_files_are_typed_by_their_content(api, customer, room, file_stores, message_type, name, content,
@@ -247,3 +247,14 @@ def test_history_links_to_the_authorising_view(api, customer, room, image_messag
     history = api(customer).get(f"/api/chat/rooms/{room.pk}").json()["results"]
     assert history[-1]["attachment"]["url"] == f"/api/chat/attachments/{image_message['id']}"
     assert ChatMessage.objects.get(pk=image_message["id"]).attachment.name.startswith("oscar_chat/")
+
+
+def test_refusals_speak_the_requesters_language(api, customer, room, file_stores):
+    response = api(customer).post(
+        f"/api/chat/rooms/{room.pk}",
+        {"message_type": "FILE", "file": upload("log.txt", b"ok\n<img src=x onerror=alert(1)>", "text/plain")},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="id",
+    )
+    assert response.status_code == 400
+    assert response.json()["file"] == ["HTML, SVG, XML, dan skrip tidak diterima sebagai berkas."]

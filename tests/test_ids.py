@@ -84,7 +84,9 @@ BODY_CASES = [
 
 
 # JSON, and the multipart form a browser's upload sends (PATCH manage is sent as JSON).
-BODY_CASES = [(*case, "json") for case in BODY_CASES] + [(*case, "multipart") for case in BODY_CASES if case[1] == "post"]
+BODY_CASES = [(*case, "json") for case in BODY_CASES] + [
+    (*case, "multipart") for case in BODY_CASES if case[1] == "post"
+]
 
 
 @pytest.mark.parametrize("value", ODD)

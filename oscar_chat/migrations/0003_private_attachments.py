@@ -20,7 +20,12 @@ import oscar_chat.attachments
 logger = logging.getLogger("oscar_chat.migrations")
 
 # Version 1's image types, by Pillow's format name.
-RASTER_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"), "WEBP": ("image/webp", ".webp")}
+RASTER_TYPES = {
+    "JPEG": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+    "GIF": ("image/gif", ".gif"),
+    "WEBP": ("image/webp", ".webp"),
+}
 UNKNOWN = ("application/octet-stream", ".bin")
 
 
@@ -52,7 +57,9 @@ def move_to_private_storage(apps, schema_editor):
             with default_storage.open(old_name, "rb") as public_file:
                 content = public_file.read()
         except (FileNotFoundError, OSError):
-            logger.warning("oscar_chat: attachment %s of message %s is missing; it stays unavailable", old_name, message.pk)
+            logger.warning(
+                "oscar_chat: attachment %s of message %s is missing; it stays unavailable", old_name, message.pk
+            )
             ChatMessage.objects.filter(pk=message.pk).update(attachment_content_type=UNKNOWN[0])
             continue
         content_type, extension = _proven_type(content)

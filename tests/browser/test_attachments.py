@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.test import Client
+from PIL import Image
 from playwright.sync_api import expect
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -74,8 +75,9 @@ def test_the_attackers_uploads_are_refused(shop):
     before = stored(shop)
     with api_for(shop, customer) as api:
         room = api.post("/api/chat/rooms", json={"subject": "Invoice", "message": "see attached"}).json()
-        for message_type, name, declared in [("FILE", "invoice.txt", "text/plain"), ("IMAGE", "photo.png", "image/png"),
-                                             ("FILE", "photo.png", "image/png")]:
+        attempts = [("FILE", "invoice.txt", "text/plain"), ("IMAGE", "photo.png", "image/png"),
+                    ("FILE", "photo.png", "image/png")]
+        for message_type, name, declared in attempts:
             response = api.post(
                 f"/api/chat/rooms/{room['id']}",
                 data={"message_type": message_type},
@@ -87,7 +89,7 @@ def test_the_attackers_uploads_are_refused(shop):
 
 
 def plant(shop, room, content_type, name, message_type):
-    """A stored HTML file as if a check had missed it (say, moved from version 1): the last defence is how it is served."""
+    """A stored HTML file as if a check had missed it (moved from version 1, say): how it is served must hold."""
     with shop.blocker.unblock():
         stored = shop.private.save(f"oscar_chat/planted/{name}", ContentFile(EVIL))
         message, _ = services.post_message(room, shop.users["customer"], message="see attached")
@@ -116,7 +118,9 @@ def test_an_agent_opening_a_stored_html_file_runs_nothing(shop, page, screenshot
     page.goto(f"{shop.server.url}{CHANGELIST}{room.pk}/change/")
 
     # The control: the same bytes served as a page of the shop do run (and are cleaned up).
-    page.context.route(f"{shop.server.url}/control.html", lambda route: route.fulfill(body=EVIL, content_type="text/html"))
+    page.context.route(
+        f"{shop.server.url}/control.html", lambda route: route.fulfill(body=EVIL, content_type="text/html")
+    )
     control = page.context.new_page()
     control.goto(f"{shop.server.url}/control.html")
     expect(control).to_have_title("RAN")
@@ -162,3 +166,22 @@ def test_an_agent_opening_a_stored_html_file_runs_nothing(shop, page, screenshot
     assert marks(page) == [None, None]
     with shop.blocker.unblock():
         assert not ChatMessage.objects.filter(room=room, message__contains="rooms").exists()
+
+
+def test_the_agent_sees_an_uploaded_image_and_the_customers_file_through_the_api(shop, page):
+    customer = shop.users["customer"]
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(image, format="PNG")
+    with api_for(shop, customer) as api:
+        room = api.post("/api/chat/rooms", json={"subject": "Photo of the lid", "message": "here"}).json()
+        sent = api.post(f"/api/chat/rooms/{room['id']}", data={"message_type": "IMAGE"},
+                        files={"file": ("lid.png", image.getvalue(), "image/png")})
+        assert sent.status_code == 201, sent.text
+    url = sent.json()["attachment"]["url"]
+    sign_in(shop, page, "agent")
+    page.goto(f"{shop.server.url}{CHANGELIST}{room['id']}/change/")
+    # The <img> loads with the agent's session cookie: the image decodes at its real size.
+    shown = page.locator(f"img.oc-msg-img[src='{url}']")
+    expect(shown).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=shown.element_handle())
+    assert shown.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [40, 30]

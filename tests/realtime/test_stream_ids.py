@@ -14,7 +14,12 @@ def test_odd_digits_in_stream_parameters_are_400_json(live, value):
     customer = live.customer()
     room = live.room(customer)
     headers = {"Authorization": f"Bearer {token(customer)}"}
-    for params, extra in [({"room": value}, {}), ({"last_event_id": value}, {}), ({"room": room.pk}, {"Last-Event-ID": value.encode()})]:
+    cases = [
+        ({"room": value}, {}),
+        ({"last_event_id": value}, {}),
+        ({"room": room.pk}, {"Last-Event-ID": value.encode()}),
+    ]
+    for params, extra in cases:
         response = httpx.get(f"{live.url}/api/chat/sse", params=params, headers={**headers, **extra}, timeout=10)
         assert response.status_code == 400, (params, extra, response.text)
         assert response.headers["content-type"] == "application/json"
