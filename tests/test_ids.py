@@ -140,3 +140,16 @@ def test_viewer_staff_history_still_pages(world):
     client.force_login(viewer)
     response = client.get(f"/admin/oscar_chat/chatroom/{world['room'].pk}/history.json", {"before": "9999"})
     assert response.status_code == 200 and response.json()["results"]
+
+
+def test_the_schema_documents_path_ids_as_integers(api):
+    schema = api().get("/api/chat/schema/", {"format": "json"}).json()
+    path_ids = [
+        parameter["schema"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+    ]
+    assert len(path_ids) >= 9
+    assert all(p == {"type": "integer", "minimum": 1, "maximum": MAX_ID} for p in path_ids)

@@ -34,6 +34,10 @@ urlpatterns = [
                 "TITLE": "oscar_chat API",
                 "VERSION": "1",
                 "PREPROCESSING_HOOKS": ["oscar_chat.api.schema.only_chat_endpoints"],
+                "POSTPROCESSING_HOOKS": [
+                    "drf_spectacular.hooks.postprocess_schema_enums",
+                    "oscar_chat.api.schema.ids_are_integers",
+                ],
             }
         )),
         name="schema",
