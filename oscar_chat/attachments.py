@@ -59,9 +59,10 @@ class CheckedFile:
 
 
 def default_location() -> Path:
-    """The default private folder: beside MEDIA_ROOT, never inside it."""
-    media_root = Path(settings.MEDIA_ROOT or ".").resolve()
-    return media_root.parent / DEFAULT_FOLDER_NAME
+    """The default private folder: beside MEDIA_ROOT, never inside it (in the working folder without one)."""
+    if not settings.MEDIA_ROOT:
+        return Path.cwd() / DEFAULT_FOLDER_NAME
+    return Path(settings.MEDIA_ROOT).resolve().parent / DEFAULT_FOLDER_NAME
 
 
 def build_storage() -> Storage:
