@@ -32,3 +32,12 @@ def test_every_api_response_forbids_caching(request, api, room, who, method, pat
     assert response.status_code == status
     directives = {d.strip() for d in response["Cache-Control"].split(",")}
     assert {"no-store", "private"} <= directives
+
+
+def test_answers_django_gives_before_the_view_forbid_caching_too(settings):
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    refused = Client().get("/api/chat/rooms", HTTP_HOST="attacker.example")
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/json"
+    assert "no-store" in refused["Cache-Control"]

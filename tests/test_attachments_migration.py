@@ -1,4 +1,4 @@
-"""Migration 0003 moves version 1's public attachments into the private storage."""
+"""Migration 0004 moves version 1's public attachments into the private storage."""
 
 import io
 
@@ -9,8 +9,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from PIL import Image
 
-BEFORE = [("oscar_chat", "0002_product_search_indexes")]
-AFTER = [("oscar_chat", "0003_private_attachments")]
+BEFORE = [("oscar_chat", "0003_rate_limit_locks")]
+AFTER = [("oscar_chat", "0004_private_attachments")]
 
 
 def png_bytes():

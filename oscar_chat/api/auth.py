@@ -3,15 +3,15 @@
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .handlers import chat_exception_handler
-from .parsers import ChatJSONParser
+from .parsers import ChatJSONParser, ChatMultiPartParser
 
 
 class IsActiveUser(BasePermission):
@@ -30,6 +30,13 @@ class NoStoreMixin:
         return response
 
 
+class JSONOnly(DefaultContentNegotiation):
+    """Every answer of the API is JSON (API.md), whatever the client's Accept header asks for."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ChatAPIView(NoStoreMixin, APIView):
     # JWT first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
@@ -37,8 +44,9 @@ class ChatAPIView(NoStoreMixin, APIView):
     permission_classes = [IsActiveUser]
     # Fixed, whatever the store's REST_FRAMEWORK settings say: the contract's field names and
     # formats must not change with a store-wide renderer (camelCase, say) or parser.
-    parser_classes = [ChatJSONParser, FormParser, MultiPartParser]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    parser_classes = [ChatJSONParser, FormParser, ChatMultiPartParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     # The schema at /api/chat/schema/ works whatever the store's DEFAULT_SCHEMA_CLASS is.
     schema = AutoSchema()
 
@@ -46,12 +54,3 @@ class ChatAPIView(NoStoreMixin, APIView):
         # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.
         return chat_exception_handler
 
-
-class JSONWhateverAccepted(BaseContentNegotiation):
-    """Errors as JSON whatever the Accept header says (an ``<img>`` asks for ``image/*``)."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type

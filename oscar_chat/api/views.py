@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from oscar.core.loading import feature_hidden
 from rest_framework import exceptions, serializers, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,7 +28,7 @@ from ..products import (
 from ..products import services as product_services
 from ..roles import agent_ids_among, is_agent
 from . import serializers as s
-from .auth import ChatAPIView, JSONWhateverAccepted, NoStoreMixin
+from .auth import ChatAPIView, NoStoreMixin
 from .pagination import RoomCursorPagination
 from .shop import request_basket, request_strategy
 
@@ -233,10 +232,8 @@ class RoomTypingView(ChatAPIView):
 
 
 class AttachmentView(ChatAPIView):
-    """The file of an IMAGE or FILE message, for the room's customer and the agents."""
-
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = JSONWhateverAccepted
+    """The file of an IMAGE or FILE message, for the room's customer and the agents (errors: JSON,
+    whatever an ``<img>`` asks for)."""
 
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
@@ -384,6 +381,8 @@ class NotFoundView(NoStoreMixin, APIView):
 
     authentication_classes = []
     permission_classes = []
+    renderer_classes = ChatAPIView.renderer_classes
+    content_negotiation_class = ChatAPIView.content_negotiation_class
 
     def _404(self, request, *args, **kwargs):
         raise Http404(_("No such endpoint."))

@@ -80,7 +80,7 @@ def move_to_private_storage(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("oscar_chat", "0002_product_search_indexes"),
+        ("oscar_chat", "0003_rate_limit_locks"),
     ]
 
     operations = [
