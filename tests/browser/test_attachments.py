@@ -129,7 +129,7 @@ def test_an_agent_opening_a_stored_html_file_runs_nothing(shop, page, screenshot
     assert marks(page) == [None, None]
 
     # The file link in the conversation: a download, named as what it is, never a page.
-    link = page.locator(f".oc-msg-file[href='/api/chat/attachments/{as_text}']")
+    link = page.locator(f".oc-msg-file a[href='/api/chat/attachments/{as_text}']")
     expect(link).to_be_visible()
     opened, downloads = [], []
 
