@@ -7,3 +7,8 @@ class OscarChatConfig(AppConfig):
     label = "oscar_chat"
     verbose_name = _("Customer chat")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

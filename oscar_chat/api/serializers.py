@@ -1,11 +1,10 @@
 """JSON shapes of the API contract, shared by the HTTP views and the event stream."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import conf
+from .. import conf, payloads
 from ..ids import IdField, parse_id
 from ..models import ChatMessage, ChatRoom
 from ..products import unavailable
@@ -143,33 +142,28 @@ class MessageSerializer(serializers.ModelSerializer):
             return None
         return {
             # The API's authorising view, never the storage's own (private) URL.
-            "url": attachment_url(message),
+            "url": payloads.attachment_url(message),
             "name": message.attachment_name,
             "size": message.attachment_size or 0,
             "content_type": message.attachment_content_type,
         }
 
 
-def attachment_url(message) -> str | None:
-    """Path of the view serving ``message``'s file; None where the API is not mounted."""
-    try:
-        return reverse("oscar_chat_api:attachment", args=[message.pk])
-    except NoReverseMatch:
-        return None
+# The shapes are built by ``oscar_chat.payloads`` (the serializers above document them).
 
 
 def user_summary(user):
-    return UserSummarySerializer(user).data
+    return payloads.user_summary(user)
 
 
 def room_data(room, *, viewer_is_customer, agent_ids=None):
     """``agent_ids``: the agents among the room's users, when the caller already knows them."""
-    context = {"viewer_is_customer": viewer_is_customer, "agent_ids": agent_ids}
-    return RoomSerializer(room, context=context).data
+    return payloads.room_data(room, viewer_is_customer=viewer_is_customer, agent_ids=agent_ids)
 
 
 def message_data(message, context=None):
-    return MessageSerializer(message, context=context or {}).data
+    context = context or {}
+    return payloads.message_data(message, live_cards=context.get("live_cards"), agent_ids=context.get("agent_ids"))
 
 
 # Input
@@ -213,14 +207,7 @@ class RoomCreateSerializer(serializers.Serializer):
     product_id = IdField(required=False)
     priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
     user_id = IdField(required=False)
-
-    def validate_message(self, value):
-        limit = conf.get("MAX_MESSAGE_LENGTH")
-        if len(value) > limit:
-            raise serializers.ValidationError(
-                _("Ensure this field has no more than %(n)d characters.") % {"n": limit}
-            )
-        return value
+    # The message's own rules (length, blank) belong to services.post_message.
 
 
 class MessageCreateSerializer(serializers.Serializer):
