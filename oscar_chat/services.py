@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from . import audience, conf, events, limits
+from . import attachments, audience, conf, events, limits
 from .exceptions import RateLimited, ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .orders import order_card
@@ -72,14 +72,16 @@ def _validate_message(message, message_type, product, file, order=None, voucher=
         raise ValidationError({"order_number": [_("An order message needs an order.")]})
     if message_type == MessageType.VOUCHER and voucher is None:
         raise ValidationError({"voucher_code": [_("A voucher message needs a voucher.")]})
-    if message_type in (MessageType.IMAGE, MessageType.FILE):
-        if file is None:
-            raise ValidationError({"file": [_("An image or file message needs a file.")]})
-        if file.size > conf.get("MAX_UPLOAD_SIZE"):
-            raise ValidationError({"file": [_("The file is too large.")]})
-        allowed = conf.get("IMAGE_CONTENT_TYPES" if message_type == MessageType.IMAGE else "FILE_CONTENT_TYPES")
-        if getattr(file, "content_type", None) not in allowed:
-            raise ValidationError({"file": [_("This type of file is not accepted.")]})
+    if message_type not in (MessageType.IMAGE, MessageType.FILE):
+        if file is not None:
+            raise ValidationError({"file": [_("Only image and file messages carry a file.")]})
+        return None
+    if file is None:
+        raise ValidationError({"file": [_("An image or file message needs a file.")]})
+    if file.size > conf.get("MAX_UPLOAD_SIZE"):
+        raise ValidationError({"file": [_("The file is too large.")]})
+    # Judged by content: the declared type and the name are the uploader's word.
+    return attachments.check_upload(file, message_type)
 
 
 def _sent_before(room, sender, client_id):
@@ -112,7 +114,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     agent to reply is assigned. Room summary and unread counts change in the same transaction.
     """
     message = message or ""
-    _validate_message(message, message_type, product, file, order, voucher)
+    checked_file = _validate_message(message, message_type, product, file, order, voucher)
     from_customer = sender.pk == room.user_id
     if message_type in AGENT_MESSAGE_TYPES and audience.sees_as_customer(sender, room):
         raise ValidationError({"message_type": [_("Only agents may send this type of message.")]})
@@ -139,11 +141,12 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 order_snapshot=order_card(order) if message_type == MessageType.ORDER else None,
                 voucher_snapshot=voucher_snapshot(voucher) if message_type == MessageType.VOUCHER else None,
             )
-            if file is not None:
-                msg.attachment = file
-                msg.attachment_name = getattr(file, "name", "")[:255]
+            if checked_file is not None:
+                # The content type first: the random stored name takes its extension.
+                msg.attachment_content_type = checked_file.content_type
+                msg.attachment_name = checked_file.name
                 msg.attachment_size = file.size
-                msg.attachment_content_type = getattr(file, "content_type", "")[:100]
+                msg.attachment = file
             msg.save()
 
             # A note changes nothing of the room that its customer sees: summary, order, counts.

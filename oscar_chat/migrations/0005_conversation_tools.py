@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oscar_chat', '0003_rate_limit_locks'),
+        ('oscar_chat', '0004_private_attachments'),
     ]
 
     operations = [
