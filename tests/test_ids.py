@@ -149,7 +149,7 @@ def test_the_schema_documents_path_ids_as_integers(api):
         for operations in schema["paths"].values()
         for operation in operations.values()
         for parameter in operation.get("parameters", [])
-        if parameter["in"] == "path"
+        if parameter["in"] == "path" and parameter["name"] != "code"  # vouchers/{code}: Oscar's voucher code
     ]
     assert len(path_ids) >= 9
     assert all(p == {"type": "integer", "minimum": 1, "maximum": MAX_ID} for p in path_ids)
