@@ -56,3 +56,12 @@ def test_the_schema_is_served_as_yaml_by_default_to_anyone(db):
     assert response.status_code == 200
     assert yaml.safe_load(response.content)["paths"]
 
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_whatever_the_stores_rest_framework_settings(settings):
+    # A store that never heard of drf-spectacular: DRF's own DEFAULT_SCHEMA_CLASS.
+    settings.REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "rest_framework.schemas.openapi.AutoSchema"}
+    response = APIClient().get("/api/chat/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/chat/rooms/" in response.json()["paths"]

@@ -169,7 +169,10 @@ class RoomDetailView(ChatAPIView):
     def post(self, request, room_id):
         room = _room_or_404(request, room_id)
         data = _validated(s.MessageCreateSerializer, request.data)
-        message_type = data.get("message_type") or "TEXT"
+        # A product_id alone shares the product: TEXT by default must not drop it silently.
+        message_type = data.get("message_type") or ("PRODUCT" if "product_id" in data else "TEXT")
+        if "product_id" in data and message_type != "PRODUCT":
+            raise exceptions.ValidationError({"product_id": [_("Only PRODUCT messages take a product.")]})
         product = None
         if message_type == "PRODUCT":
             if "product_id" not in data:
@@ -352,6 +355,8 @@ class NotFoundView(APIView):
 
     authentication_classes = []
     permission_classes = []
+    # Not an endpoint of the contract: left out of the schema (whatever the store's DEFAULT_SCHEMA_CLASS).
+    schema = None
 
     def _404(self, request, *args, **kwargs):
         raise Http404(_("No such endpoint."))
