@@ -156,6 +156,9 @@ class StreamSequence(models.Model):
     class Meta:
         verbose_name = _("stream sequence")
 
+    def __str__(self):
+        return str(self.last_seq)
+
 
 class CannedResponse(models.Model):
     """A quick reply agents insert by typing ``/shortcut`` in the composer."""

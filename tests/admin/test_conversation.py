@@ -143,7 +143,7 @@ class TestCustomerPanel:
 
         html = response.content.decode()
         assert "100042" in html and order.status in html
-        assert f'href="/dashboard/orders/100042/"' in html
+        assert 'href="/dashboard/orders/100042/"' in html
         assert "Kopi Gayo 250g" in html and "× 2" in html.replace("&times;&nbsp;", "× ")
         assert "170.000" in html or "170,000" in html
         assert "An earlier question" in html and f'href="{room_url(older)}"' in html
