@@ -35,8 +35,8 @@ def run_suite(session: nox.Session, *extra: str) -> None:
         "SEARCH_INDEX_PATH": f"{session.create_tmp()}/whoosh_index",
         "MEDIA_ROOT": f"{session.create_tmp()}/media",
     }
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", LEG_MARKERS, *extra, *session.posargs,
-                env=env)
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", LEG_MARKERS,
+                f"--basetemp={session.create_tmp()}/pytest", *extra, *session.posargs, env=env)
 
 
 @nox.session
