@@ -156,8 +156,16 @@ class StreamSequence(models.Model):
     class Meta:
         verbose_name = _("stream sequence")
 
-    def __str__(self):
-        return str(self.last_seq)
+
+class RateLimitLock(models.Model):
+    """One row per customer, locked while their messages or rooms are counted (oscar_chat.limits)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("rate limit lock")
 
 
 class CannedResponse(models.Model):

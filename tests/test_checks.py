@@ -67,11 +67,14 @@ def test_oscar_apps_missing_stop_the_store_with_a_clear_error(tmp_path):
     assert "oscar_chat.E002: Oscar's apps are missing from INSTALLED_APPS: oscar, catalogue" in result.stderr
 
 
-def test_rest_framework_missing_is_an_error():
-    with override_settings(**SOUND, INSTALLED_APPS=apps_without("rest_framework")):
+def test_rest_framework_or_simplejwt_missing_leaves_their_messages_untranslated():
+    with override_settings(**SOUND, INSTALLED_APPS=apps_without("rest_framework_simplejwt")):
+        assert _chat_issues() == ["oscar_chat.W008"]
+    with override_settings(**SOUND, INSTALLED_APPS=apps_without("rest_framework", "drf_spectacular")):
         from oscar_chat.checks import check_installed_apps
 
-        assert [m.id for m in check_installed_apps()] == ["oscar_chat.E003"]
+        messages = check_installed_apps()
+        assert [m.id for m in messages] == ["oscar_chat.W008"] and '"rest_framework"' in messages[0].msg
 
 
 def test_oscar_chat_below_the_admin_loses_the_index_badge():

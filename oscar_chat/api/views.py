@@ -355,6 +355,8 @@ class NotFoundView(APIView):
 
     authentication_classes = []
     permission_classes = []
+    renderer_classes = ChatAPIView.renderer_classes
+    content_negotiation_class = ChatAPIView.content_negotiation_class
     # Not an endpoint of the contract: left out of the schema. (extend_schema(exclude=True) would
     # subclass the store's DEFAULT_SCHEMA_CLASS at import time, and fail with DRF's own.)
     schema = None

@@ -23,7 +23,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import conf, events
+from .. import conf, events, limits
 from . import auth, wire
 from .flow import flow_for
 from .hub import hub_for, load_messages, stream_position
@@ -42,6 +42,10 @@ def _open_request(scope, body):
             return auth.authenticate_stream(request), language, None
         except auth.StreamRefused as refused:
             return None, language, refused
+        except limits.UNAVAILABLE_ERRORS:
+            logger.exception("oscar_chat: cannot open an event stream (database unavailable)")
+            detail = _("The chat is unavailable right now. Try again shortly.")
+            return None, language, auth.StreamRefused(503, detail, "unavailable")
 
 
 class EventStreamConsumer(AsyncHttpConsumer):
@@ -60,6 +64,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.overflowed = False
         self.sending = False
         self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
+        self.slot = None  # of the user's open streams (oscar_chat.limits)
 
     # Channels plumbing ---------------------------------------------------------------
 
@@ -80,6 +85,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
         await getattr(self, get_handler_name(message))(message)
 
     async def http_request(self, message):
+        if limits.request_has_body(self.scope, message):  # refused unread: the stream takes no body
+            await self._refuse(413, _("The event stream takes no request body."), code="body_not_allowed")
+            raise StopConsumer()
         self.body.append(message.get("body", b""))
         if message.get("more_body"):
             return
@@ -101,6 +109,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 await self._refuse(refused.status, refused.detail, code=refused.code)
             return False
         self.user, self.is_agent, self.room_id = stream.user, stream.is_agent, stream.room.pk if stream.room else None
+        self.slot = await limits.take_stream_slot(self.user)  # released in _close
+        if self.slot is None:
+            with translation.override(language):
+                await self._refuse(429, _("Too many open streams. Close one and try again."), code="too_many_streams")
+            return False
 
         layer = get_channel_layer()
         try:
@@ -188,6 +201,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if code:
             body["code"] = code
         headers = [(b"content-type", b"application/json")]
+        if status in (429, 503) and not extra:
+            extra = [limits.retry_after_header(status)]
         if status == 401:
             headers.append((b"www-authenticate", b'Bearer realm="api"'))
         await self.send_response(status, json.dumps(body).encode(), headers=headers + list(extra))
@@ -312,3 +327,5 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.hub is not None:
             hub, self.hub = self.hub, None
             await hub.detach(self)
+        if self.slot is not None:
+            await self.slot.release()
