@@ -20,3 +20,7 @@ class OscarChatConfig(AppConfig):
                 "oscar_chat.E002: Oscar's apps are missing from INSTALLED_APPS: %s. Install django-oscar as its "
                 "documentation says (oscar.config.Shop and Oscar's apps, or forks of them)." % ", ".join(missing)
             )
+
+        from . import receivers
+
+        receivers.connect()

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "SSE_REPLAY_LIMIT": 500,
     "SSE_MAX_BUFFERED_EVENTS": 1000,
     "SSE_CATCHUP_SECONDS": 5,
+    # How often a server process re-checks the access of every open stream (users,
+    # permissions, sessions), as a backstop: changes Django signals end streams at once.
+    "SSE_ACCESS_CHECK_SECONDS": 60,
     "TYPING_THROTTLE_SECONDS": 1.0,
     # Streams one user may hold open at once (None: no cap), counted in Django's cache as leases
     # that an open stream renews; a stream whose process died frees its slot when its lease ends.
@@ -59,6 +62,15 @@ DEFAULTS: dict[str, Any] = {
     "WIDGET_POLL_INTERVAL_MS": 5000,
     "WIDGET_JS_CATALOG_URL": None,
     "WIDGET_FOR_AGENTS": False,
+    # Presence (GET presence, the widget's "online"/"away"): an agent counts as online while
+    # one of their event streams lives; the shared cache entry lapses PRESENCE_TTL seconds
+    # after its last refresh, written at most every PRESENCE_REFRESH seconds per process.
+    "PRESENCE_TTL": 60,
+    "PRESENCE_REFRESH": 15,
+    # What the widget says when no agent is online: when a reply may be expected, completing
+    # "Away. We usually reply %(when)s." (e.g. gettext_lazy("within a few hours")); None: a
+    # general "we reply as soon as we are back".
+    "EXPECTED_REPLY_TIME": None,
 }
 
 

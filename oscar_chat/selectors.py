@@ -1,16 +1,21 @@
 """Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
 
+import time
+
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
-from . import conf
+from . import audience, conf
 from .models import ChatMessage, ChatRoom
+from .presence import CACHE_KEY as PRESENCE_KEY
 from .roles import is_agent
 
 
 def rooms_visible_to(user):
+    """The rooms ``user`` may see (``audience``: an agent every room, anyone else their own)."""
     rooms = ChatRoom.objects.select_related("user", "admin")
-    return rooms if is_agent(user) else rooms.filter(user=user)
+    return rooms if audience.sees_all_rooms(user) else rooms.filter(user=user)
 
 
 def get_visible_room(user, room_id):
@@ -116,3 +121,11 @@ def stream_messages(*, after, upto, user=None, room_id=None, limit=None):
         messages = messages.filter(room__user=user)
     messages = messages.select_related("sender", "product", "room").order_by("seq")
     return list(messages[:limit] if limit else messages)
+
+
+def presence() -> dict:
+    """Whether any agent is online (holds a live stream), and the expected reply time otherwise."""
+    now = time.time()
+    online = sum(1 for until in (cache.get(PRESENCE_KEY) or {}).values() if until > now)
+    expected = conf.get("EXPECTED_REPLY_TIME")
+    return {"online": online > 0, "agents_online": online, "expected_reply": str(expected) if expected else None}

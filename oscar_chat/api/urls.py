@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(rf"^{ROOM}/read/?$", views.RoomReadView.as_view(), name="room-read"),
     re_path(rf"^{ROOM}/typing/?$", views.RoomTypingView.as_view(), name="room-typing"),
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
+    re_path(r"^presence/?$", views.PresenceView.as_view(), name="presence"),
     # GET sse is served by oscar_chat.asgi (its path is found by this name).
     re_path(r"^sse/?$", views.EventStreamView.as_view(), name="sse"),
     re_path(r"^sse/ticket/?$", views.StreamTicketView.as_view(), name="sse-ticket"),
