@@ -16,6 +16,7 @@ def _send(client, room, text, client_id):
     return response
 
 
+@pytest.mark.postgres
 def test_an_agent_send_costs_at_most_six_statements(
     needs_postgres, api, customer, agent, django_capture_on_commit_callbacks
 ):
@@ -32,6 +33,7 @@ def test_an_agent_send_costs_at_most_six_statements(
     assert len(statements) <= AGENT_SEND_STATEMENTS, "\n".join(statements)
 
 
+@pytest.mark.postgres
 def test_a_repeated_client_id_returns_the_first_message_and_costs_no_write(
     needs_postgres, api, customer, agent, django_capture_on_commit_callbacks
 ):
