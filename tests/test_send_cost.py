@@ -1,6 +1,7 @@
 """What one send costs the database (issue: at most 6 SQL statements for an agent's send on
 PostgreSQL), counted through the real URLconf, middleware, DRF view and on-commit publish."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
