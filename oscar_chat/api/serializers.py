@@ -258,9 +258,8 @@ class RoomCreateSerializer(serializers.Serializer):
 
 class MessageCreateSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    message_type = serializers.ChoiceField(
-        choices=ChatMessage.MessageType.choices, required=False, default=ChatMessage.MessageType.TEXT
-    )
+    # Absent: PRODUCT when a product_id is given, else TEXT (decided in the view).
+    message_type = serializers.ChoiceField(choices=ChatMessage.MessageType.choices, required=False)
     product_id = IdField(required=False)
     order_number = serializers.CharField(required=False, max_length=128, help_text="ORDER: the customer's order number.")
     voucher_code = serializers.CharField(required=False, max_length=128, help_text="VOUCHER: an Oscar voucher code.")
