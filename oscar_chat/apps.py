@@ -7,3 +7,6 @@ class OscarChatConfig(AppConfig):
     label = "oscar_chat"
     verbose_name = _("Customer chat")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .operations import checks, receivers  # noqa: F401 - connects signal receivers, registers checks

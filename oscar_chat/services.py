@@ -10,9 +10,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import conf, events
+from . import conf, events, signals
 from .exceptions import RateLimited, ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
+from .operations import timestamps
 from .roles import is_agent
 
 MessageType = ChatMessage.MessageType
@@ -75,12 +76,14 @@ def _validate_message(message, message_type, product, file):
 
 
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
-                 client_id=None, file=None, snapshot=None):
+                 client_id=None, file=None, snapshot=None, automatic=False):
     """Send a message to a room. Returns ``(message, created)``.
 
     The same ``client_id`` from the same sender in the same room returns the first message
     (``created`` False). A customer's message reopens a closed or resolved room; the first
     agent to reply is assigned. Room summary and unread counts change in the same transaction.
+    ``automatic``: sent by the chat itself (away reply, auto-resolve notice): it is neither a
+    first response nor an assignment.
     """
     message = message or ""
     if client_id:
@@ -107,6 +110,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 product=product if message_type == MessageType.PRODUCT else None,
                 product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
                 client_id=client_id or None,
+                is_automatic=automatic,
             )
             if file is not None:
                 msg.attachment = file
@@ -124,14 +128,16 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                     room.status = ChatRoom.Status.OPEN
             else:
                 room.customer_unread_count += 1
-                if room.admin_id is None and is_agent(sender):
+                if room.admin_id is None and is_agent(sender) and not automatic:
                     room.admin = sender
+            timestamps.on_message(room, msg, from_customer=from_customer)
             room.save()
 
             msg.seq = _next_stream_seq()
             msg.save(update_fields=["seq"])
             events.publish_message(msg)
             events.publish_room(room)
+            transaction.on_commit(lambda: signals.message_posted.send(ChatMessage, message=msg, room=room))
     except IntegrityError:
         # Two requests with one client_id raced; the other one committed first.
         if client_id:
@@ -165,6 +171,7 @@ def open_room(*, customer, opened_by, subject, message="", product=None, priorit
             post_message(room, opened_by, message_type=MessageType.PRODUCT, product=product)
         room.refresh_from_db()
         events.publish_room(room)
+        transaction.on_commit(lambda: signals.room_opened.send(ChatRoom, room=room, opened_by=opened_by))
     return room
 
 
@@ -189,8 +196,11 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
             room.admin = admin
             changed.append("admin")
         if changed:
+            if "status" in changed:
+                changed += timestamps.on_status_change(room)
             room.save(update_fields=changed)
             events.publish_room(room)
+            transaction.on_commit(lambda: signals.room_changed.send(ChatRoom, room=room, changed=changed, by=by))
     return room
 
 

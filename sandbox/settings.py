@@ -5,6 +5,7 @@ in-memory channel layer, one process), MEDIA_ROOT, SECRET_KEY, DEBUG.
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -69,8 +70,14 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "channels",
+    # Background work: the tasks backport on Django 5.2 (built in from 6), the database backend.
+    *([] if find_spec("django.tasks") else ["django_tasks"]),
+    "django_tasks_db",
     "sandbox.demo",
 ]
+
+# The chat's background work runs on the database-backed worker: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SITE_ID = 1
 

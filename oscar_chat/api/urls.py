@@ -3,7 +3,7 @@
 from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import operations, views
 
 app_name = "oscar_chat_api"
 
@@ -16,7 +16,10 @@ urlpatterns = [
     re_path(rf"^{ROOM}/manage/?$", views.RoomManageView.as_view(), name="room-manage"),
     re_path(rf"^{ROOM}/read/?$", views.RoomReadView.as_view(), name="room-read"),
     re_path(rf"^{ROOM}/typing/?$", views.RoomTypingView.as_view(), name="room-typing"),
+    re_path(rf"^{ROOM}/rating/?$", operations.RoomRatingView.as_view(), name="room-rating"),
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
+    re_path(r"^stats/?$", operations.StatsView.as_view(), name="stats"),
+    re_path(r"^availability/?$", operations.AvailabilityView.as_view(), name="availability"),
     # GET sse is served by oscar_chat.asgi (its path is found by this name).
     re_path(r"^sse/?$", views.EventStreamView.as_view(), name="sse"),
     re_path(r"^sse/ticket/?$", views.StreamTicketView.as_view(), name="sse-ticket"),

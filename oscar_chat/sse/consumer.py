@@ -13,6 +13,7 @@ import json
 import logging
 from collections import deque
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -24,6 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import conf, events
+from ..operations import presence
 from . import auth, wire
 from .flow import flow_for
 from .hub import hub_for, load_messages, stream_position
@@ -135,6 +137,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await self._end()
             return False
         self.writer = asyncio.ensure_future(self._write_loop())
+        await sync_to_async(presence.stream_opened)(self.user.pk, is_agent=self.is_agent)
+        self.counted_present = True
         return True
 
     def _groups(self):
@@ -312,3 +316,6 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.hub is not None:
             hub, self.hub = self.hub, None
             await hub.detach(self)
+        if getattr(self, "counted_present", False):
+            self.counted_present = False
+            await sync_to_async(presence.stream_closed)(self.user.pk, is_agent=self.is_agent)
