@@ -23,6 +23,7 @@ from ..roles import display_name, is_agent
 from ..templatetags.oscar_chat import _currency_formats
 from . import selectors as dashboard
 from .filters import AssigneeFilter, UnreadFilter
+from .operations import OperationsAdminMixin, erase_customers_action, export_customer_action
 
 Status = ChatRoom.Status
 Priority = ChatRoom.Priority
@@ -73,7 +74,7 @@ def _manage_action(status=None, priority=None, assign_to_me=False, *, name, desc
 
 
 @admin.register(ChatRoom)
-class ChatRoomAdmin(admin.ModelAdmin):
+class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
     list_display = [
         "customer_column",
         "subject_column",
@@ -84,6 +85,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
         "assignee_column",
         "preview_column",
         "activity_column",
+        "rating_column",
     ]
     list_display_links = ["subject_column"]
     list_filter = ["status", "priority", AssigneeFilter, UnreadFilter]
@@ -132,6 +134,8 @@ class ChatRoomAdmin(admin.ModelAdmin):
             )
             for value, label in Priority.choices
         ],
+        export_customer_action,
+        erase_customers_action,
     ]
 
     # Permissions: Django admin's own. view_chatroom reads, change_chatroom answers and manages.
@@ -235,6 +239,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(JavaScriptCatalog.as_view(packages=["oscar_chat"])),
                 name="%s_%s_jsi18n" % info,
             ),
+            *self.operations_urls(),
             *super().get_urls(),
         ]
 

@@ -157,8 +157,9 @@ def bar_chart(rows: list[dict], key: str, *, width: int = 720, height: int = 160
     bars = []
     for i, row in enumerate(rows):
         h = round(row[key] / peak * (height - 20), 1)
+        # Strings: templates would localise floats ("1,5" in Indonesian), which SVG cannot read.
         bars.append(
-            {"x": round(i * slot + 1, 1), "y": round(height - h, 1), "width": max(round(slot - 2, 1), 1),
-             "height": h, "value": row[key], "label": row["date"]}
+            {"x": f"{i * slot + 1:.1f}", "y": f"{height - h:.1f}", "width": f"{max(slot - 2, 1):.1f}",
+             "height": f"{h:.1f}", "value": row[key], "label": row["date"]}
         )
     return {"width": width, "height": height, "peak": peak, "bars": bars}
