@@ -40,6 +40,8 @@ run: demo
 	@echo "  Chat API:     http://$(HOST):$(PORT)/api/chat/   (schema: /api/chat/schema/)"
 	@echo "  JWT:          POST http://$(HOST):$(PORT)/api/auth/token/"
 	@echo ""
+	@# The background worker (emails, auto-resolve, retention) runs beside daphne and stops with it.
+	$(MANAGE) db_worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
 
 test: $(INSTALLED) browser

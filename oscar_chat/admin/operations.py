@@ -76,12 +76,12 @@ class OperationsAdminMixin:
             path(
                 "customer/<int:user_id>/export/",
                 self.admin_site.admin_view(self.export_customer_view),
-                name="%s_%s_export_customer" % info,
+                name="{}_{}_export_customer".format(*info),
             ),
             path(
                 "customer/<int:user_id>/erase/",
                 self.admin_site.admin_view(self.erase_customer_view),
-                name="%s_%s_erase_customer" % info,
+                name="{}_{}_erase_customer".format(*info),
             ),
         ]
 
@@ -160,7 +160,7 @@ class ChatReportAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
-        return [path("", self.admin_site.admin_view(self.changelist_view), name="%s_%s_changelist" % info)]
+        return [path("", self.admin_site.admin_view(self.changelist_view), name="{}_{}_changelist".format(*info))]
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

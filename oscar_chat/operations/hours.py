@@ -6,8 +6,7 @@ No opening hours at all means always open. Reads only (selectors).
 import bisect
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -45,8 +44,8 @@ class Schedule:
         while day <= last:
             if day not in self.holidays:
                 for opens, closes in self.weekly.get(day.weekday(), ()):
-                    a = datetime.combine(day, opens, tzinfo=self.tz).astimezone(dt_timezone.utc)
-                    b = datetime.combine(day, closes, tzinfo=self.tz).astimezone(dt_timezone.utc)
+                    a = datetime.combine(day, opens, tzinfo=self.tz).astimezone(UTC)
+                    b = datetime.combine(day, closes, tzinfo=self.tz).astimezone(UTC)
                     a, b = max(a, start), min(b, end)
                     if a < b:
                         result.append((a, b))

@@ -31,7 +31,7 @@ def _change(key: str, delta: int) -> None:
                 cache.delete(key)
     except ValueError:  # the key expired meanwhile: nothing left to decrement
         pass
-    except Exception:  # noqa: BLE001 - presence is a hint; a cache outage must not break streams
+    except Exception:
         logger.warning("oscar_chat: presence unavailable (cache error)", exc_info=True)
 
 
@@ -50,7 +50,7 @@ def stream_closed(user_id: int, *, is_agent: bool) -> None:
 def _count(key: str) -> int:
     try:
         return int(cache.get(key) or 0)
-    except Exception:  # noqa: BLE001 - unknown: treat as present, so nobody gets mail they need not
+    except Exception:
         logger.warning("oscar_chat: presence unavailable (cache error)", exc_info=True)
         return 1
 

@@ -70,7 +70,7 @@ DEFAULT_TEXTS = {
         "We have marked this conversation as resolved. Write here any time to reopen it."
     ),
 }
-AWAY_UNKNOWN_OPENING = lambda: _(  # noqa: E731
+AWAY_UNKNOWN_OPENING = lambda: _(
     "Thanks for your message! We are away right now and will answer as soon as we are back."
 )
 

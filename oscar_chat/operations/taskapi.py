@@ -37,7 +37,7 @@ def enqueue_after_commit(chat_task: Any, *args: Any, delay: float | None = None,
             options["run_after"] = timezone.now() + timedelta(seconds=delay)
         try:
             chat_task.using(**options).enqueue(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - a queue outage must not fail the chat write that already committed
+        except Exception:
             logger.exception("oscar_chat: could not enqueue %s", chat_task.name)
 
     transaction.on_commit(enqueue)

@@ -42,7 +42,6 @@ def conversation(customer, agent):
 
 
 def test_agent_exports_a_customers_conversations_as_a_zip(conversation, customer, agent, client):
-    room, attachment = conversation
     client.force_login(agent)
     response = client.get(f"/admin/oscar_chat/chatroom/customer/{customer.pk}/export/")
     assert response.status_code == 200
