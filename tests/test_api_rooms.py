@@ -17,6 +17,8 @@ from .factories import db_state, make_product, many_rooms, open_room, say
 ROOM_FIELDS = {
     "id", "subject", "status", "priority", "user", "admin", "last_message", "last_activity",
     "created_at", "is_read", "unread_count",
+    # API.md 1.1
+    "first_response_at", "resolved_at", "rating",
 }
 
 
