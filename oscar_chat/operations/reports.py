@@ -68,6 +68,18 @@ def _average(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
+def _per_day(queryset, period: Period, tz) -> dict[date, int]:
+    """Rows created on each day of ``period`` (store's time zone), counted by the database."""
+    return dict(
+        queryset.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+
+
 def chat_stats(period: Period) -> dict:
     """The figures of ``GET stats`` and of the "Chat reports" page for ``period``."""
     tz = store_timezone()
@@ -76,35 +88,30 @@ def chat_stats(period: Period) -> dict:
         .order_by()
         .values_list("created_at", "first_response_at", "resolved_at", "rating_score", "admin_id")
     )
-    message_days = dict(
-        ChatMessage.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .order_by()
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+    message_days = _per_day(ChatMessage.objects, period, tz)
+    per_day = _per_day(ChatRoom.objects, period, tz)
 
-    latest = max([period.end] + [ts for row in rooms for ts in row[1:3] if ts is not None])
-    clock = BusinessClock(load_schedule(), period.start, latest)
+    schedule = load_schedule()
+    clock = None
+    if not schedule.always_open:
+        latest = max([period.end] + [ts for row in rooms for ts in row[1:3] if ts is not None])
+        clock = BusinessClock(schedule, period.start, latest)
 
     first_response, first_response_business, resolution, resolution_business, scores = [], [], [], [], []
-    per_day: dict[date, int] = {}
     agents: dict[int, dict] = {}
     for created, responded, resolved, score, admin_id in rooms:
-        per_day[timezone.localdate(created, tz)] = per_day.get(timezone.localdate(created, tz), 0) + 1
         agent = None
         if admin_id is not None:
             agent = agents.setdefault(admin_id, {"conversations": 0, "first_response": [], "scores": []})
             agent["conversations"] += 1
         if responded is not None:
             first_response.append((responded - created).total_seconds())
-            first_response_business.append(clock.seconds(created, responded))
+            first_response_business.append(clock.seconds(created, responded) if clock else first_response[-1])
             if agent is not None:
                 agent["first_response"].append(first_response[-1])
         if resolved is not None:
             resolution.append((resolved - created).total_seconds())
-            resolution_business.append(clock.seconds(created, resolved))
+            resolution_business.append(clock.seconds(created, resolved) if clock else resolution[-1])
         if score is not None:
             scores.append(score)
             if agent is not None:
