@@ -96,7 +96,7 @@ class StatsView(ChatAPIView):
 class AvailabilityView(ChatAPIView):
     @extend_schema(
         responses=inline_serializer(
-            "Availability",
+            "ShopAvailability",
             {
                 "is_open": serializers.BooleanField(),
                 "next_opening": serializers.DateTimeField(allow_null=True),
