@@ -13,11 +13,11 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 TTL = 6 * 3600
-AGENTS_KEY = "oscar_chat:presence:agents"
+AGENTS_KEY = "oscar_chat:open-streams:agents"
 
 
 def _user_key(user_id: int) -> str:
-    return f"oscar_chat:presence:user:{user_id}"
+    return f"oscar_chat:open-streams:user:{user_id}"
 
 
 def _change(key: str, delta: int) -> None:

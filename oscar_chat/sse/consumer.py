@@ -25,7 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import conf, events
-from ..operations import presence
+from ..operations import presence as open_streams
 from . import auth, wire
 from .flow import flow_for
 from .hub import hub_for, load_messages, stream_position
@@ -137,7 +137,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await self._end()
             return False
         self.writer = asyncio.ensure_future(self._write_loop())
-        await sync_to_async(presence.stream_opened)(self.user.pk, is_agent=self.is_agent)
+        await sync_to_async(open_streams.stream_opened)(self.user.pk, is_agent=self.is_agent)
         self.counted_present = True
         return True
 
@@ -318,4 +318,4 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await hub.detach(self)
         if getattr(self, "counted_present", False):
             self.counted_present = False
-            await sync_to_async(presence.stream_closed)(self.user.pk, is_agent=self.is_agent)
+            await sync_to_async(open_streams.stream_closed)(self.user.pk, is_agent=self.is_agent)
