@@ -123,3 +123,15 @@ def test_admin_reports_page_shows_the_figures_charts_and_csv(history, agent, cli
 def test_admin_reports_page_is_for_agents(customer, staff_no_perm, client):
     client.force_login(staff_no_perm)
     assert client.get("/admin/oscar_chat/chatreport/").status_code == 403
+
+
+def test_postgresql_and_python_compute_the_same_figures(history):
+    from django.db import connection
+
+    from oscar_chat.operations.reports import Period, room_figures
+
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 3))
+    in_python = room_figures(period, in_python=True)
+    assert in_python["conversations"] == 5
+    if connection.vendor == "postgresql":
+        assert room_figures(period) == in_python
