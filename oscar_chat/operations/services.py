@@ -108,7 +108,9 @@ def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage
     if schedule.is_open(now):
         return None
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().select_related("admin", "user").get(pk=room_id)
+        room = ChatRoom.objects.select_for_update().select_related("admin", "user").filter(pk=room_id).first()
+        if room is None:  # deleted (erasure) before the task ran
+            return None
         last_closing = schedule.last_closing(now)
         if room.away_replied_at is not None and (last_closing is None or room.away_replied_at > last_closing):
             return None  # already answered in this closed period
@@ -144,8 +146,8 @@ def auto_resolve(room_id: int, message_id: int) -> bool:
     if wait is None:
         return False
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().select_related("admin", "user").get(pk=room_id)
-        if room.status != ChatRoom.Status.OPEN:
+        room = ChatRoom.objects.select_for_update().select_related("admin", "user").filter(pk=room_id).first()
+        if room is None or room.status != ChatRoom.Status.OPEN:
             return False
         last = room.messages.order_by("-id").first()
         if last is None or last.pk != message_id or last.sender_id == room.user_id:
@@ -192,7 +194,9 @@ def send_reply_digest(room_id: int) -> int:
     Nothing goes out if they read them meanwhile or are watching the chat again.
     """
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().select_related("user").get(pk=room_id)
+        room = ChatRoom.objects.select_for_update().select_related("user").filter(pk=room_id).first()
+        if room is None:
+            return 0
         customer = room.user
         if not customer.email or not customer.is_active or presence.has_open_stream(customer.pk):
             return 0
@@ -222,7 +226,9 @@ def notify_agents_of_new_room(room_id: int) -> int:
     """Email every agent about a new conversation when none of them is watching the chat."""
     if presence.agents_online():
         return 0
-    room = ChatRoom.objects.select_related("user").get(pk=room_id)
+    room = ChatRoom.objects.select_related("user").filter(pk=room_id).first()
+    if room is None:
+        return 0
     first = room.messages.filter(sender_id=room.user_id).order_by("id").first()
     context = {
         "room": room,
@@ -314,9 +320,15 @@ def erase_customer(user: Any) -> int:
 
 
 def delete_customer_files(user: Any) -> None:
-    """Delete the files of ``user``'s conversations (their rows go with the account by cascade)."""
-    for message in ChatMessage.objects.filter(room__user=user).exclude(attachment=""):
-        message.attachment.delete(save=False)
+    """Delete the files of ``user``'s conversations once the account's deletion commits (their
+    rows go with it by cascade); a deletion rolled back keeps them."""
+    files = [m.attachment for m in ChatMessage.objects.filter(room__user=user).exclude(attachment="")]
+
+    def delete() -> None:
+        for file in files:
+            file.storage.delete(file.name)
+
+    transaction.on_commit(delete)
 
 
 # Retention: name -> function(cutoff) deleting that kind of data older than cutoff. Other
@@ -335,7 +347,7 @@ def retention_policy(name: str):
 @retention_policy("attachments")
 def expire_attachments(cutoff: datetime) -> int:
     count = 0
-    for message in ChatMessage.objects.filter(created_at__lt=cutoff).exclude(attachment=""):
+    for message in ChatMessage.objects.filter(created_at__lt=cutoff).exclude(attachment="").iterator():
         _delete_attachment(message)
         message.save(update_fields=["attachment", "attachment_name", "attachment_size", "attachment_content_type"])
         count += 1

@@ -154,3 +154,13 @@ def test_no_agent_email_when_an_agent_is_online(customer, agent, clock, run_work
     open_conversation(customer)
     run_worker()
     assert mailoutbox == []
+
+
+def test_work_queued_for_a_room_deleted_meanwhile_does_nothing(customer, agent, clock, run_worker, mailoutbox):
+    clock.to(T0)
+    room = open_conversation(customer)
+    reply(room, agent)
+    room.delete()
+    clock.to(minutes(24 * 60))
+    assert run_worker() >= 2  # the digest and the auto-resolve ran (and failed nothing)
+    assert mailoutbox == []

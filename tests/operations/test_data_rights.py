@@ -88,10 +88,11 @@ def test_erasure_needs_post(conversation, customer, superuser, client):
     assert "Jalan" in reload(conversation[0]).messages.first().message
 
 
-def test_deleting_the_account_deletes_conversations_and_files(conversation, customer):
+def test_deleting_the_account_deletes_conversations_and_files(conversation, customer, django_capture_on_commit_callbacks):
     room, attachment = conversation
     path = attachment.attachment.path
-    customer.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer.delete()
     import os
 
     assert not ChatRoom.objects.filter(pk=room.pk).exists()
