@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -36,7 +36,8 @@ class RoomRatingView(ChatAPIView):
         try:
             operations.rate_room(room, request.user, **serializer.validated_data)
         except operations.NotRoomCustomer as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+            # API.md 1.1: anyone but the room's customer is a 400 (another customer never sees the room: 404).
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         room = selectors.get_visible_room(request.user, room.pk)
         return Response(s.room_data(room, viewer_is_customer=True))
 

@@ -32,7 +32,7 @@ MAX_RATING_COMMENT = 2000
 
 
 class NotRoomCustomer(Exception):
-    """Only the room's own customer may do this (the API answers 403)."""
+    """Only the room's own customer may do this (the API answers 400)."""
 
 
 # Satisfaction --------------------------------------------------------------------------

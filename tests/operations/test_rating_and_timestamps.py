@@ -71,7 +71,9 @@ def test_only_the_rooms_customer_rates(customer, other_customer, agent, api):
     room = open_conversation(customer)
     manage_room(room, status=ChatRoom.Status.RESOLVED)
     assert api(other_customer).post(rating_url(room), {"score": 1}, format="json").status_code == 404
-    assert api(agent).post(rating_url(room), {"score": 1}, format="json").status_code == 403
+    refused = api(agent).post(rating_url(room), {"score": 1}, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": "Only the conversation's customer may rate it."}
     assert api().post(rating_url(room), {"score": 1}, format="json").status_code == 401
     assert reload(room).rating_score is None
 
