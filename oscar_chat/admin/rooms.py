@@ -23,7 +23,11 @@ from ..roles import display_name, is_agent
 from ..templatetags.oscar_chat import _currency_formats
 from . import selectors as dashboard
 from .filters import AssigneeFilter, UnreadFilter
-from .operations import OperationsAdminMixin, erase_customers_action, export_customer_action
+from .operations import (
+    OperationsAdminMixin,
+    erase_customers_action,
+    export_customer_action,
+)
 
 Status = ChatRoom.Status
 Priority = ChatRoom.Priority
