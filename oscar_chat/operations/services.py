@@ -108,7 +108,7 @@ def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage
     if schedule.is_open(now):
         return None
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().select_related("admin", "user").filter(pk=room_id).first()
+        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
         if room is None:  # deleted (erasure) before the task ran
             return None
         last_closing = schedule.last_closing(now)
@@ -146,7 +146,7 @@ def auto_resolve(room_id: int, message_id: int) -> bool:
     if wait is None:
         return False
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().select_related("admin", "user").filter(pk=room_id).first()
+        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
         if room is None or room.status != ChatRoom.Status.OPEN:
             return False
         last = room.messages.order_by("-id").first()
@@ -194,7 +194,7 @@ def send_reply_digest(room_id: int) -> int:
     Nothing goes out if they read them meanwhile or are watching the chat again.
     """
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().select_related("user").filter(pk=room_id).first()
+        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("user").filter(pk=room_id).first()
         if room is None:
             return 0
         customer = room.user

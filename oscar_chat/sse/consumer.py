@@ -137,7 +137,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await self._end()
             return False
         self.writer = asyncio.ensure_future(self._write_loop())
-        await sync_to_async(open_streams.stream_opened)(self.user.pk, is_agent=self.is_agent)
+        # Off the shared sync thread: a cache round trip must not queue behind the database calls.
+        await sync_to_async(open_streams.stream_opened, thread_sensitive=False)(self.user.pk, is_agent=self.is_agent)
         self.counted_present = True
         return True
 
@@ -318,4 +319,4 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await hub.detach(self)
         if getattr(self, "counted_present", False):
             self.counted_present = False
-            await sync_to_async(open_streams.stream_closed)(self.user.pk, is_agent=self.is_agent)
+            await sync_to_async(open_streams.stream_closed, thread_sensitive=False)(self.user.pk, is_agent=self.is_agent)
