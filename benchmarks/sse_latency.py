@@ -271,6 +271,8 @@ def setup_database(args):
         "DATABASE_URL": database_url,
         "OSCAR_CHAT_RATE_LIMIT_MESSAGES": "1000000",
         "OSCAR_CHAT_SSE_MAX_BUFFERED_EVENTS": "100000",
+        # The crowd is 200 streams of 21 users.
+        "OSCAR_CHAT_SSE_MAX_STREAMS_PER_USER": "100000",
     }
     return env, tokens, room.pk, cleanup
 

@@ -10,6 +10,9 @@ DEFAULTS = {
     # Messages a customer may send per window of seconds (agents are never limited; None: no limit).
     "RATE_LIMIT_MESSAGES": 30,
     "RATE_LIMIT_WINDOW": 60,
+    # Rooms a customer may open per window of seconds (rooms agents open are not limited; None: no limit).
+    "RATE_LIMIT_ROOMS": 10,
+    "RATE_LIMIT_ROOMS_WINDOW": 3600,
     # Largest IMAGE/FILE upload in bytes, and the content types accepted for each.
     "MAX_UPLOAD_SIZE": 10 * 1024 * 1024,
     "IMAGE_CONTENT_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp"],
@@ -41,6 +44,10 @@ DEFAULTS = {
     "SSE_MAX_BUFFERED_EVENTS": 1000,
     "SSE_CATCHUP_SECONDS": 5,
     "TYPING_THROTTLE_SECONDS": 1.0,
+    # Streams one user may hold open at once (None: no cap), counted in Django's cache as leases
+    # that an open stream renews; a stream whose process died frees its slot when its lease ends.
+    "SSE_MAX_STREAMS_PER_USER": 10,
+    "SSE_SLOT_LEASE_SECONDS": 60,
     # Path of the stream, for ``oscar_chat.asgi.wrap``. None: found in the URLconf, where the
     # store mounted ``oscar_chat.api.urls`` (e.g. ``/api/chat/sse``).
     "SSE_PATH": None,

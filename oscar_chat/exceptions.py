@@ -5,9 +5,10 @@ from django.utils.translation import ngettext
 
 
 class RateLimited(Exception):
-    def __init__(self, wait_seconds):
+    def __init__(self, wait_seconds, detail=None):
         super().__init__(
-            ngettext(
+            detail
+            or ngettext(
                 "Too many messages. Try again in %(seconds)d second.",
                 "Too many messages. Try again in %(seconds)d seconds.",
                 wait_seconds,

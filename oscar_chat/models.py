@@ -171,6 +171,17 @@ class StreamSequence(models.Model):
         verbose_name = _("stream sequence")
 
 
+class RateLimitLock(models.Model):
+    """One row per customer, locked while their messages or rooms are counted (oscar_chat.limits)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("rate limit lock")
+
+
 class CannedResponse(models.Model):
     """A quick reply agents insert by typing ``/shortcut`` in the composer."""
 

@@ -3,15 +3,13 @@
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import conf, events, signals
-from .exceptions import RateLimited, ValidationError
+from . import conf, events, limits, signals
+from .exceptions import ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .operations import timestamps
 from .roles import is_agent
@@ -32,25 +30,6 @@ def _next_stream_seq():
         StreamSequence.objects.bulk_create([StreamSequence(pk=1, last_seq=start)], ignore_conflicts=True)
         StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1)
     return StreamSequence.objects.values_list("last_seq", flat=True).get(pk=1)
-
-
-def _check_rate_limit(sender):
-    limit, window = conf.get("RATE_LIMIT_MESSAGES"), conf.get("RATE_LIMIT_WINDOW")
-    if limit is None:
-        return
-    if limit <= 0:
-        raise RateLimited(max(int(window), 1))
-    since = timezone.now() - timedelta(seconds=window)
-    # Counted in the database, so the limit holds across every server process.
-    recent = list(
-        ChatMessage.objects.filter(sender=sender, created_at__gt=since)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) >= limit:
-        oldest = recent[-1]
-        wait = int((oldest + timedelta(seconds=window) - timezone.now()).total_seconds()) + 1
-        raise RateLimited(max(wait, 1))
 
 
 def _validate_message(message, message_type, product, file):
@@ -92,8 +71,6 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
             return existing, False
     _validate_message(message, message_type, product, file)
     from_customer = sender.pk == room.user_id
-    if not is_agent(sender):
-        _check_rate_limit(sender)
     if message_type == MessageType.PRODUCT and snapshot is None:
         from .products import product_snapshot
 
@@ -101,6 +78,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
 
     try:
         with transaction.atomic():
+            limits.check_message_rate(sender)  # first: its lock comes before the room's
             room = ChatRoom.objects.select_for_update().get(pk=room.pk)
             msg = ChatMessage(
                 room=room,
@@ -159,6 +137,7 @@ def open_room(*, customer, opened_by, subject, message="", product=None, priorit
     if priority is not None and priority not in ChatRoom.Priority.values:
         raise ValidationError({"priority": [_("Unknown priority.")]})
     with transaction.atomic():
+        limits.check_room_rate(customer, opened_by)
         room = ChatRoom.objects.create(
             user=customer,
             subject=subject,

@@ -1,7 +1,8 @@
 """Settings of the sandbox store: a real Oscar storefront with oscar_chat installed.
 
-Environment: DATABASE_URL (default: SQLite file under sandbox/), REDIS_URL (default: the
-in-memory channel layer, one process), MEDIA_ROOT, SECRET_KEY, DEBUG.
+Environment: DATABASE_URL (default: SQLite file under sandbox/; PostgreSQL gets a connection
+pool of DATABASE_POOL_SIZE, default 10), REDIS_URL (default: the in-memory channel layer, one
+process), MEDIA_ROOT, SECRET_KEY, DEBUG.
 """
 
 import os
@@ -82,6 +83,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SITE_ID = 1
 
 MIDDLEWARE = [
+    # First: errors of the other middleware under the chat API's mount answer JSON too.
+    "oscar_chat.middleware.APIErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -134,6 +137,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_oscar_chat")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg's pool (docs/deployment.md): each process holds at most DATABASE_POOL_SIZE
+    # connections and reuses them; a request finding none free waits up to the timeout, then
+    # answers 503. Django's request threads are not bounded, the database's connections are.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "20")),
+    }
+    # With the pool: a connection the server dropped (a restart) is replaced when taken, not failed on.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:

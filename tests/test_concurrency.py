@@ -105,3 +105,69 @@ def test_reads_racing_posts_keep_the_unread_count_equal_to_the_unread_messages(n
     unread = ChatMessage.objects.filter(room=room, sender=customer, is_read=False).count()
     assert room.agent_unread_count == unread
     assert room.is_read == (unread == 0)
+
+
+class ConnectionPeak:
+    """Samples pg_stat_activity from its own connection: the most backends the test database had."""
+
+    def __init__(self):
+        import psycopg
+
+        params = connection.settings_dict
+        self.conn = psycopg.connect(
+            dbname=params["NAME"], user=params.get("USER") or "postgres", password=params.get("PASSWORD") or None,
+            host=params.get("HOST") or "127.0.0.1", port=params.get("PORT") or 5432, autocommit=True,
+        )
+        self.peak = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample)
+
+    def _sample(self):
+        while not self.stop.is_set():
+            (count,) = self.conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            self.peak = max(self.peak, count)
+            self.stop.wait(0.005)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+        self.conn.close()
+
+
+def test_a_burst_of_100_sends_stores_exactly_the_limit_within_the_pool(needs_postgres, customer, settings):
+    settings.OSCAR_CHAT_RATE_LIMIT_MESSAGES = 30
+    pool = connection.settings_dict.get("OPTIONS", {}).get("pool")
+    assert pool, "PostgreSQL runs without a connection pool (OPTIONS['pool'])"
+    room = open_room(customer, "Burst")
+    with ConnectionPeak() as connections:
+        results = run_at_once([poster(customer, room, f"burst {n}") for n in range(100)])
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 30 + [429] * 70
+    assert all(body["detail"] for status, body in results if status == 429)
+    assert ChatMessage.objects.filter(room=room).count() == 30
+    assert ChatRoom.objects.get(pk=room.pk).agent_unread_count == 30
+    assert 0 < connections.peak <= pool["max_size"]
+
+
+def test_simultaneous_room_openings_stop_at_the_limit(needs_postgres, customer, settings):
+    settings.OSCAR_CHAT_RATE_LIMIT_ROOMS = 10
+    client = jwt_client(customer)
+
+    def opener(n):
+        def post():
+            response = client.post("/api/chat/rooms", {"subject": f"Room {n}", "message": "Hi"}, format="json")
+            return response.status_code, response.json()
+
+        return post
+
+    results = run_at_once([opener(n) for n in range(25)])
+    assert sorted(status for status, _ in results) == [201] * 10 + [429] * 15
+    assert ChatRoom.objects.filter(user=customer).count() == 10
+    assert ChatMessage.objects.filter(sender=customer).count() == 10

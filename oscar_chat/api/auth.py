@@ -2,20 +2,28 @@
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .handlers import chat_exception_handler
-from .parsers import ChatJSONParser
+from .parsers import ChatJSONParser, ChatMultiPartParser
 
 
 class IsActiveUser(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_authenticated and user.is_active)
+
+
+class JSONOnly(DefaultContentNegotiation):
+    """Every answer of the API is JSON (API.md), whatever the client's Accept header asks for."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ChatAPIView(APIView):
@@ -25,8 +33,9 @@ class ChatAPIView(APIView):
     permission_classes = [IsActiveUser]
     # Fixed, whatever the store's REST_FRAMEWORK settings say: the contract's field names and
     # formats must not change with a store-wide renderer (camelCase, say) or parser.
-    parser_classes = [ChatJSONParser, FormParser, MultiPartParser]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    parser_classes = [ChatJSONParser, FormParser, ChatMultiPartParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     # The schema at /api/chat/schema/ works whatever the store's DEFAULT_SCHEMA_CLASS is.
     schema = AutoSchema()
 

@@ -352,6 +352,8 @@ class NotFoundView(APIView):
 
     authentication_classes = []
     permission_classes = []
+    renderer_classes = ChatAPIView.renderer_classes
+    content_negotiation_class = ChatAPIView.content_negotiation_class
 
     def _404(self, request, *args, **kwargs):
         raise Http404(_("No such endpoint."))

@@ -1,64 +1,33 @@
-"""Who has an event stream open, counted in Django's cache (shared across processes with Redis).
+"""Who is watching the chat now: users holding an open event stream (selectors).
 
-The stream consumer reports each stream it opens and closes. Counts expire (``TTL``) so that a
-server process that died without closing its streams cannot keep someone "online" for ever;
-an open stream refreshes its count when it opens, and a client reconnects at least that often
-through the keep-alive cycle of its proxy or browser.
+Read from the open-stream slots that ``oscar_chat.limits`` keeps in Django's cache (leases
+renewed while a stream lives, so a dead process's streams lapse by themselves); with a shared
+cache (Redis) this holds across server processes. When streams are not counted
+(``OSCAR_CHAT_SSE_MAX_STREAMS_PER_USER = None``) nobody counts as present: customers then get
+reply emails and agents new-conversation notices even while watching.
 """
 
 import logging
 
-from django.core.cache import cache
+from ..limits import users_with_open_streams
+from ..roles import agents_queryset
 
 logger = logging.getLogger(__name__)
 
-TTL = 6 * 3600
-AGENTS_KEY = "oscar_chat:open-streams:agents"
 
-
-def _user_key(user_id: int) -> str:
-    return f"oscar_chat:open-streams:user:{user_id}"
-
-
-def _change(key: str, delta: int) -> None:
+def _present(user_ids) -> set:
     try:
-        if delta > 0:
-            cache.add(key, 0, timeout=TTL)
-            cache.incr(key, delta)
-            cache.touch(key, TTL)
-        else:
-            if cache.decr(key, -delta) <= 0:
-                cache.delete(key)
-    except ValueError:  # the key expired meanwhile: nothing left to decrement
-        pass
-    except Exception:
-        logger.warning("oscar_chat: presence unavailable (cache error)", exc_info=True)
-
-
-def stream_opened(user_id: int, *, is_agent: bool) -> None:
-    _change(_user_key(user_id), 1)
-    if is_agent:
-        _change(AGENTS_KEY, 1)
-
-
-def stream_closed(user_id: int, *, is_agent: bool) -> None:
-    _change(_user_key(user_id), -1)
-    if is_agent:
-        _change(AGENTS_KEY, -1)
-
-
-def _count(key: str) -> int:
-    try:
-        return int(cache.get(key) or 0)
-    except Exception:
-        logger.warning("oscar_chat: presence unavailable (cache error)", exc_info=True)
-        return 1
+        return users_with_open_streams(user_ids)
+    except Exception:  # noqa: BLE001 - unknown: treat as present, so nobody gets mail they need not
+        logger.warning("oscar_chat: open streams unknown (cache error)", exc_info=True)
+        return set(user_ids)
 
 
 def has_open_stream(user_id: int) -> bool:
-    return _count(_user_key(user_id)) > 0
+    return user_id in _present([user_id])
 
 
 def agents_online() -> int:
-    """How many agent streams are open (0: nobody is watching the chat)."""
-    return _count(AGENTS_KEY)
+    """How many agents hold an open stream (0: nobody is watching the chat)."""
+    agent_ids = list(agents_queryset().values_list("pk", flat=True))
+    return len(_present(agent_ids)) if agent_ids else 0

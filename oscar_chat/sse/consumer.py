@@ -13,7 +13,6 @@ import json
 import logging
 from collections import deque
 
-from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -24,8 +23,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import conf, events
-from ..operations import presence as open_streams
+from .. import conf, events, limits
 from . import auth, wire
 from .flow import flow_for
 from .hub import hub_for, load_messages, stream_position
@@ -44,6 +42,10 @@ def _open_request(scope, body):
             return auth.authenticate_stream(request), language, None
         except auth.StreamRefused as refused:
             return None, language, refused
+        except limits.UNAVAILABLE_ERRORS:
+            logger.exception("oscar_chat: cannot open an event stream (database unavailable)")
+            detail = _("The chat is unavailable right now. Try again shortly.")
+            return None, language, auth.StreamRefused(503, detail, "unavailable")
 
 
 class EventStreamConsumer(AsyncHttpConsumer):
@@ -62,6 +64,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.overflowed = False
         self.sending = False
         self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
+        self.slot = None  # of the user's open streams (oscar_chat.limits)
 
     # Channels plumbing ---------------------------------------------------------------
 
@@ -82,6 +85,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
         await getattr(self, get_handler_name(message))(message)
 
     async def http_request(self, message):
+        if limits.request_has_body(self.scope, message):  # refused unread: the stream takes no body
+            await self._refuse(413, _("The event stream takes no request body."), code="body_not_allowed")
+            raise StopConsumer()
         self.body.append(message.get("body", b""))
         if message.get("more_body"):
             return
@@ -103,6 +109,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 await self._refuse(refused.status, refused.detail, code=refused.code)
             return False
         self.user, self.is_agent, self.room_id = stream.user, stream.is_agent, stream.room.pk if stream.room else None
+        self.slot = await limits.take_stream_slot(self.user)  # released in _close
+        if self.slot is None:
+            with translation.override(language):
+                await self._refuse(429, _("Too many open streams. Close one and try again."), code="too_many_streams")
+            return False
 
         layer = get_channel_layer()
         try:
@@ -137,9 +148,6 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await self._end()
             return False
         self.writer = asyncio.ensure_future(self._write_loop())
-        # Off the shared sync thread: a cache round trip must not queue behind the database calls.
-        await sync_to_async(open_streams.stream_opened, thread_sensitive=False)(self.user.pk, is_agent=self.is_agent)
-        self.counted_present = True
         return True
 
     def _groups(self):
@@ -193,6 +201,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if code:
             body["code"] = code
         headers = [(b"content-type", b"application/json")]
+        if status in (429, 503) and not extra:
+            extra = [limits.retry_after_header(status)]
         if status == 401:
             headers.append((b"www-authenticate", b'Bearer realm="api"'))
         await self.send_response(status, json.dumps(body).encode(), headers=headers + list(extra))
@@ -317,6 +327,5 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.hub is not None:
             hub, self.hub = self.hub, None
             await hub.detach(self)
-        if getattr(self, "counted_present", False):
-            self.counted_present = False
-            await sync_to_async(open_streams.stream_closed, thread_sensitive=False)(self.user.pk, is_agent=self.is_agent)
+        if self.slot is not None:
+            await self.slot.release()

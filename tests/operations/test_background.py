@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from oscar_chat.models import ChatRoom
+from oscar_chat import limits
 from oscar_chat.operations import presence
 from oscar_chat.services import mark_read
 
@@ -18,6 +19,19 @@ T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 def minutes(n):
     return T0 + dt.timedelta(minutes=n)
+
+
+def hold_stream_slot(user):
+    """What an open event stream holds (oscar_chat.limits); the live test opens real ones."""
+    key = limits._take_slot(user.pk, 10, "test", 3600)
+    assert presence.has_open_stream(user.pk)
+    return key
+
+
+def delete_stream_slot(key):
+    from django.core.cache import cache
+
+    cache.delete(key)
 
 
 @pytest.fixture(autouse=True)
@@ -125,12 +139,12 @@ def test_nothing_is_emailed_when_the_customer_read_it_meanwhile(customer, agent,
 def test_nothing_is_emailed_to_a_customer_with_an_open_stream(customer, agent, clock, run_worker, mailoutbox):
     clock.to(T0)
     room = open_conversation(customer)
-    presence.stream_opened(customer.pk, is_agent=False)
+    slot = hold_stream_slot(customer)
     reply(room, agent)
     clock.to(minutes(10))
     run_worker()
     assert mailoutbox == []
-    presence.stream_closed(customer.pk, is_agent=False)
+    delete_stream_slot(slot)
     assert not presence.has_open_stream(customer.pk)
 
 
@@ -149,7 +163,7 @@ def test_agents_are_emailed_about_a_new_conversation_when_none_is_online(
 
 def test_no_agent_email_when_an_agent_is_online(customer, agent, clock, run_worker, mailoutbox, settings):
     settings.OSCAR_CHAT_NOTIFY_AGENTS_OFFLINE = True
-    presence.stream_opened(agent.pk, is_agent=True)
+    hold_stream_slot(agent)
     clock.to(T0)
     open_conversation(customer)
     run_worker()
