@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from oscar_chat.models import ChatRoom
 from oscar_chat import limits
+from oscar_chat.models import ChatRoom
 from oscar_chat.operations import presence
 from oscar_chat.services import mark_read
 
