@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install browser migrate demo messages wheel clean
+.PHONY: run test install browser js migrate demo messages wheel clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,20 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The JavaScript's checks (eslint, tsc over JSDoc, node --test): development and CI only; stores
+# install the Python package without Node. Debian's nodejs/npm where Node is missing.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs and npm for the JavaScript checks"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+js: node_modules/.installed
+	npx eslint oscar_chat/static/oscar_chat/js tests/js eslint.config.js
+	npx tsc -p tsconfig.json
+	node --test tests/js/
 
 migrate: $(INSTALLED)
 	$(MANAGE) migrate --noinput -v0
@@ -44,7 +58,7 @@ run: demo
 	$(MANAGE) db_worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) browser js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 messages: $(INSTALLED)

@@ -75,6 +75,15 @@ DEFAULTS = {
     "RETENTION_DAYS": {"attachments": None},
     # Task backend alias (TASKS) the chat enqueues its background work on.
     "TASK_BACKEND": "default",
+    # Presence (GET presence, the widget's "online"/"away"): an agent counts as online while
+    # one of their event streams lives; the shared cache entry lapses PRESENCE_TTL seconds
+    # after its last refresh, written at most every PRESENCE_REFRESH seconds per process.
+    "PRESENCE_TTL": 60,
+    "PRESENCE_REFRESH": 15,
+    # What the widget says when no agent is online: when a reply may be expected, completing
+    # "Away. We usually reply %(when)s." (e.g. gettext_lazy("within a few hours")); None: a
+    # general "we reply as soon as we are back".
+    "EXPECTED_REPLY_TIME": None,
 }
 
 

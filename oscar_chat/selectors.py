@@ -1,10 +1,14 @@
 """Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
 
+import time
+
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
 from . import conf
 from .models import ChatMessage, ChatRoom
+from .presence import CACHE_KEY as PRESENCE_KEY
 from .roles import is_agent
 
 
@@ -116,3 +120,11 @@ def stream_messages(*, after, upto, user=None, room_id=None, limit=None):
         messages = messages.filter(room__user=user)
     messages = messages.select_related("sender", "product", "room").order_by("seq")
     return list(messages[:limit] if limit else messages)
+
+
+def presence() -> dict:
+    """Whether any agent is online (holds a live stream), and the expected reply time otherwise."""
+    now = time.time()
+    online = sum(1 for until in (cache.get(PRESENCE_KEY) or {}).values() if until > now)
+    expected = conf.get("EXPECTED_REPLY_TIME")
+    return {"online": online > 0, "agents_online": online, "expected_reply": str(expected) if expected else None}

@@ -127,12 +127,32 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     return msg, True
 
 
-def open_room(*, customer, opened_by, subject, message="", product=None, priority=None):
-    """Open a room for ``customer``; ``message`` and ``product`` become its first messages."""
-    subject = (subject or "").strip()
+SUBJECT_MAX_LENGTH = 200
+DERIVED_SUBJECT_LENGTH = 80
+
+
+def derive_subject(message: str = "", product=None) -> str:
+    """A subject for a room opened without one: the first words of the message, else the product's title."""
+    text = " ".join((message or "").split())
+    if not text and product is not None:
+        text = " ".join(product.get_title().split())
+    if len(text) <= DERIVED_SUBJECT_LENGTH:
+        return text
+    # Cut at a word boundary where there is one, so the subject does not end mid-word.
+    cut = text[: DERIVED_SUBJECT_LENGTH - 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def open_room(*, customer, opened_by, subject="", message="", product=None, priority=None):
+    """Open a room for ``customer``; ``message`` and ``product`` become its first messages.
+
+    Without a subject, it is derived from the message or the product (API 1.1).
+    """
+    subject = (subject or "").strip() or derive_subject(message, product)
     if not subject:
-        raise ValidationError({"subject": [_("This field may not be blank.")]})
-    if len(subject) > 200:
+        raise ValidationError({"subject": [_("Write a subject or a first message.")]})
+    if len(subject) > SUBJECT_MAX_LENGTH:
         raise ValidationError({"subject": [_("Ensure this field has no more than 200 characters.")]})
     if priority is not None and priority not in ChatRoom.Priority.values:
         raise ValidationError({"priority": [_("Unknown priority.")]})

@@ -123,6 +123,48 @@ def test_subject_is_1_to_200_characters(api, customer, subject, status):
     assert ChatRoom.objects.count() == (1 if status == 201 else 0)
 
 
+# Version 1.1: opening a room without a subject
+
+
+def test_without_a_subject_the_first_words_of_the_message_become_it(api, customer):
+    response = api(customer).post("/api/chat/rooms", {"message": "  Is the\nGayo coffee  in stock?"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["subject"] == "Is the Gayo coffee in stock?"
+    room = ChatRoom.objects.get()
+    assert list(room.messages.values_list("message", flat=True)) == ["  Is the\nGayo coffee  in stock?"]
+
+
+def test_a_long_first_message_gives_a_short_subject_cut_between_words(api, customer):
+    text = "Halo, saya ingin bertanya tentang pengiriman pesanan saya ke Bandung minggu depan " * 40
+    response = api(customer).post("/api/chat/rooms", {"subject": "", "message": text}, format="json")
+    assert response.status_code == 201
+    subject = response.json()["subject"]
+    assert len(subject) <= 200 and subject.endswith("…")
+    assert text.startswith(subject[:-1]) and text[len(subject) - 1] == " "
+
+
+def test_without_a_subject_or_message_the_products_title_becomes_it(api, customer):
+    product = make_product("Teh Melati Tubruk 100g")
+    response = api(customer).post("/api/chat/rooms", {"product_id": product.pk}, format="json")
+    assert response.status_code == 201
+    assert response.json()["subject"] == "Teh Melati Tubruk 100g"
+    assert list(ChatRoom.objects.get().messages.values_list("message_type", flat=True)) == ["PRODUCT"]
+
+
+def test_a_given_subject_wins_over_the_derived_one(api, customer):
+    response = api(customer).post("/api/chat/rooms", {"subject": "Delivery", "message": "Where is it?"}, format="json")
+    assert response.json()["subject"] == "Delivery"
+
+
+@pytest.mark.parametrize("body", [{}, {"subject": ""}, {"message": "   "}, {"subject": " ", "message": ""}])
+def test_neither_subject_nor_message_nor_product_is_refused(api, customer, body):
+    before = db_state()
+    response = api(customer).post("/api/chat/rooms", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) & {"subject", "message"}
+    assert db_state() == before
+
+
 @pytest.mark.parametrize(("length", "status"), [(5000, 201), (5001, 400)])
 def test_the_first_message_is_at_most_5000_characters(api, customer, length, status):
     response = api(customer).post("/api/chat/rooms", {"subject": "Long", "message": "x" * length}, format="json")

@@ -1,5 +1,6 @@
 """{% oscar_chat_widget %}: what the storefront pages carry for the widget's script."""
 
+import importlib.util
 import json
 import re
 from decimal import Decimal
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 CONFIG = re.compile(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', re.S)
 Category = get_model("catalogue", "Category")
+HAS_DJANGO_CSP = importlib.util.find_spec("django.middleware.csp") is not None
 
 
 def oscar_idr_decimals():
@@ -39,11 +41,17 @@ def test_a_visitor_gets_the_widget_with_a_sign_in_link_back_to_the_page(client, 
     assert config["loginUrl"] == "/accounts/login/?next=%2Fcatalogue%2F%3Fpage%3D1"
     assert "user" not in config and "csrfToken" not in config
     html = response.content.decode()
-    for path in ("oscar_chat/js/chat-client.js", "oscar_chat/js/chat-ui.js", "oscar_chat/js/widget.js",
-                 "oscar_chat/css/chat-ui.css", "oscar_chat/css/widget.css"):
+    # While closed, the page carries the launcher only; the rest loads on the first open.
+    for path in ("oscar_chat/js/widget/launcher.js", "oscar_chat/css/launcher.css"):
         assert f"/static/{path}" in html
         assert finders.find(path), path
-    assert '<script src="/jsi18n/?lang=en" defer></script>' in html
+    assert '<script type="module" src="/static/oscar_chat/js/widget/launcher.js" data-oc-launcher>' in html
+    assert "widget/app.js" not in html.replace(json.dumps(config["appUrl"])[1:-1], "")
+    assert config["appUrl"] == "/static/oscar_chat/js/widget/app.js" and finders.find("oscar_chat/js/widget/app.js")
+    for url in config["css"]:
+        assert finders.find(url.removeprefix("/static/")), url
+    assert config["catalogUrl"] == "/jsi18n/?lang=en"
+    assert config["strings"]["chat"] == "Chat with us"
     # Nothing from another host.
     assert not re.search(r'oscar_chat[^"]*"[^>]*https?://', html)
 
@@ -108,8 +116,11 @@ def test_the_admin_does_not_carry_the_storefront_widget(client, superuser):
 def test_an_indonesian_page_asks_for_the_indonesian_catalog(client, oscar_site):
     client.cookies["django_language"] = "id"
     response = client.get("/catalogue/")
-    assert widget_config(response)["language"] == "id"
-    assert '<script src="/jsi18n/?lang=id" defer></script>' in response.content.decode()
+    config = widget_config(response)
+    assert config["language"] == "id"
+    assert config["catalogUrl"] == "/jsi18n/?lang=id"
+    # The launcher's words come translated with the page: it needs no catalog while closed.
+    assert config["strings"]["chat"] == "Chat dengan kami"
 
 
 def test_the_widget_strings_are_shipped_in_indonesian(client):
@@ -118,3 +129,52 @@ def test_the_widget_strings_are_shipped_in_indonesian(client):
     assert '"Share a product": "Bagikan produk"' in catalog
     english = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Chat dengan kami" not in english
+
+
+def test_the_panel_does_not_reopen_by_itself_on_the_sign_in_and_basket_pages(client, oscar_site):
+    assert widget_config(client.get("/accounts/login/"))["quietPage"] is True
+    assert widget_config(client.get("/basket/"))["quietPage"] is True
+    assert widget_config(client.get("/catalogue/"))["quietPage"] is False
+
+
+def test_without_the_api_mounted_pages_render_without_the_widget_and_it_is_logged_once(
+    client, customer, oscar_site, settings, caplog
+):
+    from oscar_chat.templatetags import oscar_chat as tags
+
+    settings.ROOT_URLCONF = "tests.urls_without_chat_api"
+    tags._warned.discard("api")
+    client.force_login(customer)
+    with caplog.at_level("WARNING", logger="oscar_chat.templatetags.oscar_chat"):
+        for path in ("/catalogue/", "/basket/", "/search/?q=kopi"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert 'id="oscar-chat-config"' not in response.content.decode()
+    warnings = [r for r in caplog.records if "not mounted" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_ask_about_renders_a_button_only_where_the_widget_is(client, customer, oscar_site, settings):
+    product = create_product(title="Kopi Gayo", price=Decimal(85000), num_in_stock=5)
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert f'data-oc-ask-product="{product.pk}"' in html and "Ask about this product" in html
+    settings.ROOT_URLCONF = "tests.urls_without_chat_api"
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert "data-oc-ask-product" not in html
+
+
+def test_without_csp_there_is_no_nonce(client, oscar_site):
+    html = client.get("/catalogue/").content.decode()
+    assert "nonce=" not in html.split('id="oscar-chat-config"')[0][-400:]
+
+
+@pytest.mark.skipif(not HAS_DJANGO_CSP, reason="Django < 6 has no Content Security Policy of its own")
+def test_under_djangos_csp_the_scripts_carry_the_pages_nonce(client, oscar_site, settings):
+    from django.utils.csp import CSP
+
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.csp.ContentSecurityPolicyMiddleware"]
+    settings.SECURE_CSP = {"default-src": [CSP.SELF], "script-src": [CSP.NONCE, CSP.STRICT_DYNAMIC]}
+    response = client.get("/catalogue/")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'data-oc-launcher nonce="{nonce}"' in response.content.decode()

@@ -221,7 +221,8 @@ class RoomListQuerySerializer(serializers.Serializer):
 
 
 class RoomCreateSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=200)
+    # Optional when a message or product is given: the subject is then derived (API 1.1).
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     product_id = IdField(required=False)
     priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)

@@ -118,7 +118,7 @@ class RoomListView(ChatAPIView):
         room = services.open_room(
             customer=customer,
             opened_by=request.user,
-            subject=data["subject"],
+            subject=data.get("subject", ""),
             message=data.get("message", ""),
             product=product,
             priority=data.get("priority"),
@@ -238,6 +238,22 @@ class UnreadView(ChatAPIView):
     )
     def get(self, request):
         return Response(selectors.unread_summary(request.user))
+
+
+class PresenceView(ChatAPIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Presence",
+            {
+                "online": serializers.BooleanField(),
+                "agents_online": serializers.IntegerField(),
+                "expected_reply": serializers.CharField(allow_null=True),
+            },
+        ),
+        summary="Whether the shop's agents are online, and the expected reply time when not",
+    )
+    def get(self, request):
+        return Response(selectors.presence())
 
 
 class StreamUnavailable(exceptions.APIException):

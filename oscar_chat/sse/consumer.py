@@ -23,7 +23,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import conf, events, limits
+from .. import conf, events, limits, presence
 from . import auth, wire
 from .flow import flow_for
 from .hub import hub_for, load_messages, stream_position
@@ -260,6 +260,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
         keepalive = min(max(float(conf.get("SSE_KEEPALIVE_SECONDS")), 0.05), MAX_KEEPALIVE_SECONDS)
         writable = self.flow.writable
         while not self.closed:
+            if self.is_agent:  # presence: agents online while a stream of theirs lives
+                await presence.agent_stream_alive(self.user.pk)
             if not self.pending:
                 self.wakeup.clear()
                 try:

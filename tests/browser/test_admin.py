@@ -298,8 +298,8 @@ def test_a_failed_reply_is_retried_without_ever_doubling(demo, page, streams, er
     page.fill("#oc-input", "first try")
     page.press("#oc-input", "Enter")
     first = page.locator(".oc-msg.oc-mine", has_text="first try")
-    expect(first).to_contain_text("Not sent")
-    first.get_by_role("button", name="Retry").click()
+    # Lost on the way: it waits in the outbox and goes again by itself (the same engine as the widget's).
+    expect(first).to_contain_text("Waiting for the connection")
     expect(first).to_contain_text("Sent")
     stream.wait_for("message", lambda d: d["message"] == "first try")
 
@@ -308,9 +308,9 @@ def test_a_failed_reply_is_retried_without_ever_doubling(demo, page, streams, er
     page.fill("#oc-input", "second try")
     page.press("#oc-input", "Enter")
     second = page.locator(".oc-msg.oc-mine", has_text="second try")
-    expect(second).to_contain_text(re.compile("Not sent|Sent"))
-    if second.get_by_role("button", name="Retry").count():
-        second.get_by_role("button", name="Retry").click()
+    expect(second).to_contain_text(re.compile("Waiting for the connection|Sent"))
+    if second.get_by_role("button", name="Send now").count():
+        second.get_by_role("button", name="Send now").click()
     expect(second).to_have_count(1)
     expect(second).to_contain_text("Sent")
 

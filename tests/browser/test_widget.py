@@ -8,6 +8,7 @@ while an agent acts through the HTTP API.
 import itertools
 import re
 import time
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -342,7 +343,7 @@ def test_older_messages_load_when_scrolling_up(shop, page, errors):
     assert errors == []
 
 
-def test_a_failed_send_can_be_retried_and_is_stored_once(shop, page, errors):
+def test_messages_written_offline_wait_survive_a_reload_and_go_in_order(shop, page, screenshot, errors):
     user = make_customer(shop)
     room = open_room_for(shop, user)
     sign_in(page, shop, user)
@@ -355,17 +356,65 @@ def test_a_failed_send_can_be_retried_and_is_stored_once(shop, page, errors):
 
     page.route(f"**/api/chat/rooms/{room['id']}", offline)
     composer = page.get_by_role("textbox", name="Message")
-    composer.fill("Is the Luwak back in stock?")
+    for text in ("Is the Luwak back in stock?", "And the Gayo?"):
+        composer.fill(text)
+        composer.press("Enter")
+    queued = widget_log(page).locator(".oc-mine.oc-queued")
+    expect(queued).to_have_count(2)
+    expect(queued.first.locator(".oc-msg-state")).to_have_text("Waiting for the connection…")
+    expect(queued.first.locator(".oc-msg-error")).to_contain_text("offline")
+    expect(page.locator(".oc-outbox")).to_contain_text("2 messages wait for the connection")
+    shot(screenshot, "widget-offline-queue")
+
+    # Kept across a reload (with their client_id), still waiting while the connection is down.
+    page.reload()
+    expect(queued).to_have_count(2)
+    expect(queued.locator(".oc-msg-text")).to_have_text(["Is the Luwak back in stock?", "And the Gayo?"])
+
+    # The connection returns: they go by themselves, in order, each once.
+    page.unroute(f"**/api/chat/rooms/{room['id']}", offline)
+    expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(3, timeout=40_000)
+    expect(page.locator(".oc-outbox")).to_be_hidden()
+    texts = list(ChatMessage.objects.filter(room_id=room["id"]).order_by("id").values_list("message", flat=True))
+    assert texts == ["When does my order arrive?", "Is the Luwak back in stock?", "And the Gayo?"]
+    page.reload()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(3)
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('oscar-chat:outbox'))") == []
+    assert errors == []
+
+
+def test_a_refused_message_says_why_and_can_be_retried_or_discarded(shop, page, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+
+    def refuse(route):
+        if route.request.method == "POST":
+            route.fulfill(status=400, json={"message": ["This message was refused."]})
+        else:
+            route.continue_()
+
+    page.route(f"**/api/chat/rooms/{room['id']}", refuse)
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("First try")
     composer.press("Enter")
     failed = widget_log(page).locator(".oc-mine.oc-failed")
     expect(failed).to_have_count(1)
     expect(failed.locator(".oc-msg-state")).to_have_text("Not sent")
-    expect(failed.locator(".oc-msg-error")).to_contain_text("offline")
-    page.unroute(f"**/api/chat/rooms/{room['id']}", offline)
+    expect(failed.locator(".oc-msg-error")).to_have_text("This message was refused.")
+    composer.fill("Second")
+    composer.press("Enter")
+    expect(failed).to_have_count(2)
+    failed.nth(1).get_by_role("button", name="Discard").click()
+    expect(failed).to_have_count(1)
+    page.unroute(f"**/api/chat/rooms/{room['id']}", refuse)
     failed.get_by_role("button", name="Retry").click()
     expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(2)
     expect(failed).to_have_count(0)
-    assert ChatMessage.objects.filter(room_id=room["id"], message="Is the Luwak back in stock?").count() == 1
+    assert ChatMessage.objects.filter(room_id=room["id"], message="First try").count() == 1
+    assert not ChatMessage.objects.filter(room_id=room["id"], message="Second").exists()
     assert errors == []
 
 
@@ -570,3 +619,341 @@ def test_switching_the_store_to_indonesian_translates_the_widget(shop, page, scr
     page.locator("#language_selector button[type=submit]").click()
     expect(page.locator(".oc-launcher")).to_have_attribute("aria-label", re.compile("^Close chat|^Chat with us"))
     assert errors == []
+
+
+# Widget, second version: just type, ask about a product, attachments, presence, reading comfort.
+
+PHONE = {"width": 390, "height": 844}
+
+
+def product_path(product):
+    return f"/catalogue/{product.slug}_{product.pk}/"
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_just_type_the_first_message_and_continue_goes_where_replies_wait(shop, page, screenshot, errors, viewport):
+    if viewport:
+        page.set_viewport_size(viewport)
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    expect(page.locator(".oc-title")).to_have_text("New conversation")
+    # No subject needed: the message alone starts the conversation.
+    start = page.get_by_role("button", name="Start conversation")
+    start.click()
+    expect(page.locator(".oc-field-error")).to_have_text("Please write a message.")
+    message = page.get_by_label("Message", exact=True)
+    assert message.get_attribute("aria-describedby") == page.locator(".oc-field-error").get_attribute("id")
+    message.fill("Is the Gayo coffee freshly roasted?")
+    shot(screenshot, f"widget-just-type-{'phone' if viewport else 'desktop'}")
+    start.click()
+    expect(widget_log(page).locator(".oc-mine .oc-msg-text")).to_have_text(["Is the Gayo coffee freshly roasted?"])
+    expect(page.locator(".oc-title")).to_have_text("Is the Gayo coffee freshly roasted?")
+    assert ChatRoom.objects.get(user=user).subject == "Is the Gayo coffee freshly roasted?"
+
+    # "Continue" goes to the conversation with unread replies, not merely the latest one.
+    other = open_room_for(shop, user, "Returns", "How do I return a parcel?")
+    first = ChatRoom.objects.get(user=user, subject="Is the Gayo coffee freshly roasted?")
+    agent_says(shop, first.pk, "Roasted every Monday.")
+    page.get_by_role("button", name="All conversations").click()
+    continue_button = page.get_by_role("button", name=re.compile("^Continue"))
+    expect(continue_button).to_contain_text("Is the Gayo coffee freshly roasted?")
+    assert other["id"] != first.pk
+    # Buttons look like buttons: a filled primary and an outlined secondary, not text fields.
+    for button in (continue_button, page.get_by_role("button", name="New conversation")):
+        style = button.evaluate("b => { const s = getComputedStyle(b); return [s.cursor, s.borderRadius, s.textAlign] }")
+        assert style[0] == "pointer" and style[1] != "0px"
+    background = continue_button.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    shot(screenshot, f"widget-continue-{'phone' if viewport else 'desktop'}")
+    continue_button.click()
+    expect(widget_log(page).locator(".oc-theirs .oc-msg-text")).to_have_text(["Roasted every Monday."])
+    assert errors == []
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_ask_about_this_product_from_its_page(shop, page, screenshot, errors, viewport):
+    if viewport:
+        page.set_viewport_size(viewport)
+    coffee = shop.products["coffee"]
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    page.goto(shop.server.url + product_path(coffee))
+    page.get_by_role("button", name="Ask about this product").click()
+    panel = page.locator(".oc-panel")
+    expect(panel).to_be_visible()
+    expect(page.locator(".oc-title")).to_have_text("Ask about this product")
+    expect(panel.locator(".oc-card-title")).to_have_text(coffee.title)
+    page.get_by_label("Message", exact=True).fill("Is it whole bean or ground?")
+    shot(screenshot, f"widget-ask-about-{'phone' if viewport else 'desktop'}")
+    page.get_by_role("button", name="Send").click()
+    mine = widget_log(page).locator(".oc-mine")
+    expect(mine).to_have_count(2)
+    expect(mine.nth(0).locator(".oc-card-title")).to_have_text(coffee.title)  # the card first
+    expect(mine.nth(1).locator(".oc-msg-text")).to_have_text("Is it whole bean or ground?")
+    expect(mine.nth(1)).to_have_class(re.compile(r"\boc-sent\b"))
+    room = ChatRoom.objects.get(user=user)
+    assert room.subject == coffee.title
+    assert [(m.message_type, m.product_id) for m in room.messages.order_by("id")] == [
+        ("PRODUCT", coffee.pk), ("TEXT", None),
+    ]
+    # The agent sees which product it is about.
+    history = shop.agent_api.get(f"/api/chat/rooms/{room.pk}").json()["results"]
+    assert history[0]["product"]["id"] == coffee.pk and history[0]["product"]["title"] == coffee.title
+    shot(screenshot, f"widget-ask-about-sent-{'phone' if viewport else 'desktop'}")
+    assert errors == []
+
+
+def test_ask_about_a_basket_line_and_the_panel_leaves_the_basket_totals_alone(shop, page, screenshot, errors):
+    tea = shop.products["coffee"]
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    with customer_api(shop, user) as api:
+        api.post(f"/api/chat/products/{tea.pk}/basket", json={"quantity": 1})
+    # The panel was open on the previous page…
+    open_widget(page, shop)
+    page.goto(shop.server.url + "/basket/")
+    # …but on the basket page it does not reopen by itself: the totals stay in sight.
+    expect(page.locator(".oc-launcher")).to_be_visible()
+    expect(page.locator(".oc-panel")).to_have_count(0)
+    totals = page.locator("#basket_totals")
+    expect(totals).to_be_visible()
+    shot(screenshot, "widget-basket-page")
+    # A click opens it there (once: the restored state does not toggle it shut again).
+    page.locator(".oc-launcher").click()
+    expect(page.locator(".oc-panel")).to_be_visible()
+    page.wait_for_timeout(300)
+    expect(page.locator(".oc-panel")).to_be_visible()
+    line = page.locator("#basket_formset .basket-items").first
+    line.get_by_role("button", name="Ask about this product").click()
+    expect(page.locator(".oc-panel .oc-card-title")).to_have_text(tea.title)
+    page.get_by_role("button", name="Send").click()
+    expect(widget_log(page).locator(".oc-mine .oc-card-title")).to_have_text(tea.title)
+    assert ChatRoom.objects.get(user=user).messages.get().product_id == tea.pk
+    # In the list, the shared product's preview has an icon, not an emoji.
+    page.get_by_role("button", name="All conversations").click()
+    preview = page.locator(".oc-room-last").first
+    expect(preview).to_have_text(" " + tea.title)
+    expect(preview.locator("svg.oc-icon")).to_have_count(1)
+    assert errors == []
+
+
+def test_a_visitor_asking_about_a_product_signs_in_first_and_lands_in_the_question(shop, page, screenshot, errors):
+    page.set_viewport_size(PHONE)
+    user = make_customer(shop, password="pass-12345")
+    coffee = shop.products["coffee"]
+    page.goto(shop.server.url + product_path(coffee))
+    page.get_by_role("button", name="Ask about this product").click()
+    page.get_by_role("link", name="Sign in to chat").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    # On the sign-in page the full-screen panel is not on top of the form.
+    expect(page.locator(".oc-panel")).to_have_count(0)
+    expect(page.locator("#id_login-username")).to_be_visible()
+    shot(screenshot, "widget-phone-sign-in-form")
+    page.fill("#id_login-username", user.email)
+    page.fill("#id_login-password", "pass-12345")
+    page.click("button[name=login_submit]")
+    expect(page).to_have_url(shop.server.url + product_path(coffee))
+    expect(page.locator(".oc-panel .oc-card-title")).to_have_text(coffee.title)
+    assert errors == []
+
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f80f0000010101005b3f6d1d0000000049454e44ae426082"
+)
+
+
+def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Damaged parcel", "The box arrived dented.")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(1)
+    picker = page.locator(".oc-composer input[type=file]")
+
+    # Picked: an image shows as a thumbnail that opens full size.
+    picker.set_input_files({"name": "dent.png", "mimeType": "image/png", "buffer": PNG_1PX})
+    image = widget_log(page).locator(".oc-mine.oc-sent img.oc-msg-img")
+    expect(image).to_have_count(1)
+    link = widget_log(page).locator(".oc-mine a.oc-msg-imglink")
+    href = link.get_attribute("href")
+    stored = ChatMessage.objects.get(room_id=room["id"], message_type="IMAGE")
+    assert stored.attachment
+    assert link.get_attribute("target") == "_blank"
+    assert page.request.get(shop.server.url + href).status == 200
+
+    # Pasted: a PDF shows its name and size.
+    page.get_by_role("textbox", name="Message").focus()
+    page.evaluate(
+        """() => {
+            const data = new DataTransfer();
+            data.items.add(new File(["%PDF-1.4\\n%%EOF\\n"], "invoice.pdf", {type: "application/pdf"}));
+            const event = new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true});
+            document.querySelector(".oc-compose-input").dispatchEvent(event);
+        }"""
+    )
+    file_entry = widget_log(page).locator(".oc-mine.oc-sent .oc-msg-file")
+    expect(file_entry.locator(".oc-file-name")).to_have_text("invoice.pdf")
+    expect(file_entry.locator(".oc-file-size")).to_have_text("15 B")
+
+    # Dropped, but too large or of a refused kind: said in words, nothing sent.
+    page.evaluate(
+        """() => {
+            const data = new DataTransfer();
+            data.items.add(new File([new Uint8Array(300 * 1024)], "video.png", {type: "image/png"}));
+            data.items.add(new File(["<svg/>"], "logo.svg", {type: "image/svg+xml"}));
+            const view = document.querySelector(".oc-conversation");
+            view.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    refusal = page.locator(".oc-file-error")
+    expect(refusal).to_contain_text("“video.png” is 300 KB; files may be at most 200 KB.")
+    expect(refusal).to_contain_text("“logo.svg” cannot be sent")
+    shot(screenshot, "widget-attachments")
+    assert ChatMessage.objects.filter(room_id=room["id"]).count() == 3
+    assert errors == []
+
+
+def test_presence_says_online_or_away_with_the_expected_reply_time(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    presence = page.locator(".oc-presence")
+    expect(presence).to_have_text("Away. We usually reply within 2 hours.")
+    shot(screenshot, "widget-presence-away")
+
+    def reopen():
+        page.get_by_role("button", name="Close chat").first.click()
+        page.locator(".oc-launcher").click()
+
+    # An agent opens the dashboard (it holds the agent's stream, in the server's process).
+    agent_browser = page.context.browser.new_context()
+    agent_page = agent_browser.new_page()
+    sign_in(agent_page, shop, shop.agent)
+    agent_page.goto(shop.server.url + "/admin/oscar_chat/chatroom/")
+    expect(agent_page.locator("#oc-connection")).to_have_attribute("data-state", "live")
+    reopen()
+    expect(presence).to_have_text("Our team is online")
+    expect(presence).to_have_class(re.compile(r"\boc-online\b"))
+    shot(screenshot, "widget-presence-online")
+
+    # The agent leaves: presence lapses after its time to live.
+    agent_browser.close()
+    time.sleep(settings_presence_ttl() + 1)
+    reopen()
+    expect(presence).to_have_text("Away. We usually reply within 2 hours.")
+    assert errors == []
+
+
+def settings_presence_ttl():
+    from tests.browser import settings_widget
+
+    return settings_widget.OSCAR_CHAT_PRESENCE_TTL
+
+
+def test_reading_comfort_groups_initials_days_direction_and_the_length_limit(shop, page, screenshot, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Reading", "Yesterday's question")
+    ChatMessage.objects.filter(room_id=room["id"]).update(created_at=ChatMessage.objects.get(room_id=room["id"]).created_at - timedelta(days=1))
+    agent_says(shop, room["id"], "First answer")
+    agent_says(shop, room["id"], "Second answer")
+    agent_says(shop, room["id"], "مرحبا، كيف يمكنني المساعدة؟")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    log = widget_log(page)
+    theirs = log.locator(".oc-theirs")
+    expect(theirs).to_have_count(3)
+    # One sender's run: one avatar with initials and one name; the rest grouped under it.
+    expect(theirs.nth(0).locator(".oc-avatar")).to_have_text("BS")
+    expect(theirs.nth(1)).to_have_class(re.compile(r"\boc-grouped\b"))
+    expect(theirs.nth(1).locator(".oc-avatar")).to_have_count(0)
+    # Days are separated.
+    expect(log.locator(".oc-day")).to_have_text(["Yesterday", "Today"])
+    # Right-to-left text reads right to left.
+    arabic = theirs.nth(2).locator(".oc-msg-text")
+    assert arabic.get_attribute("dir") == "auto"
+    assert arabic.evaluate("n => getComputedStyle(n).direction") == "rtl"
+
+    # Near the limit a counter shows; a 6,000-character paste is not cut but refused in words.
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("a" * 4500)
+    counter = page.locator(".oc-conversation .oc-counter")
+    expect(counter).to_have_text("4500 of 5000 characters")
+    composer.fill("b" * 6000)
+    expect(counter).to_contain_text("6000 characters: 1000 over the limit of 5000")
+    assert len(composer.input_value()) == 6000
+    composer.press("Enter")
+    expect(composer).to_have_value("b" * 6000)
+    assert ChatMessage.objects.filter(room_id=room["id"]).count() == 4
+    composer.fill("Thanks!")
+    composer.press("Enter")
+    expect(counter).to_be_hidden()
+    mine = log.locator(".oc-mine")
+    expect(mine.last).to_have_class(re.compile(r"\boc-sent\b"))
+    assert shop.agent_api.post(f"/api/chat/rooms/{room['id']}/read").status_code == 200
+    expect(mine.last.locator(".oc-msg-state")).to_have_text("Seen")
+    expect(log.locator(".oc-msg-state:visible")).to_have_count(1)  # only under the last read message
+    shot(screenshot, "widget-reading-comfort")
+    assert errors == []
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_the_resolved_note_leaves_the_last_message_in_view_and_icons_are_svg(shop, page, screenshot, errors, viewport):
+    if viewport:
+        page.set_viewport_size(viewport)
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Resolved one", "Message 0")
+    for n in range(1, 25):
+        agent_says(shop, room["id"], f"Answer {n}")
+    ChatRoom.objects.filter(pk=room["id"]).update(status="RESOLVED")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    expect(page.locator(".oc-note")).to_be_visible()
+    last = widget_log(page).locator(".oc-msg").last
+    expect(last).to_contain_text("Answer 24")
+    page.wait_for_timeout(200)
+    log_box = widget_log(page).bounding_box()
+    last_box = last.bounding_box()
+    assert last_box["y"] + last_box["height"] <= log_box["y"] + log_box["height"] + 1
+    note_box = page.locator(".oc-note").bounding_box()
+    assert note_box["y"] >= log_box["y"] + log_box["height"] - 1  # below the messages, not over them
+    # Icons are inline SVG: no emoji that needs an emoji font.
+    text = page.locator("#oscar-chat").inner_text()
+    assert not re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", text)
+    assert page.locator("#oscar-chat button svg.oc-icon").count() >= 4
+    shot(screenshot, f"widget-resolved-note-{'phone' if viewport else 'desktop'}")
+    assert errors == []
+
+
+def test_the_widget_works_under_a_strict_content_security_policy(shop, page, screenshot):
+    """No inline script or style of the widget's own: a strict policy (no 'unsafe-inline') is
+    enough. Under Django 6 the tag also carries the page's nonce (tests/test_widget_tag.py).
+    The store's own inline scripts are blocked by this policy; only the chat's errors count."""
+    chat_errors = []
+    page.on("pageerror", lambda e: chat_errors.append(str(e)) if "oscar_chat" in (e.stack or "") else None)
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    policy = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'")
+
+    def with_policy(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
+
+    page.route(re.compile(r"/catalogue/$"), with_policy)
+    user = make_customer(shop)
+    sign_in(page, shop, user)
+    open_widget(page, shop, "/catalogue/")
+    page.get_by_label("Message", exact=True).fill("Under a strict policy")
+    page.get_by_role("button", name="Start conversation").click()
+    expect(widget_log(page).locator(".oc-mine.oc-sent")).to_have_count(1)
+    page.get_by_role("textbox", name="Message").type("typing grows the box\nline", delay=5)
+    chat_violations = [v for v in violations if "oscar_chat" in v or "oc-" in v]
+    assert chat_violations == []
+    shot(screenshot, "widget-strict-csp")
+    assert chat_errors == []
