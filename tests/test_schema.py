@@ -15,7 +15,6 @@ PATHS = {
     # API.md 1.1, operations
     "/api/chat/rooms/{room_id}/rating/": {"post"},
     "/api/chat/stats/": {"get"},
-    "/api/chat/availability/": {"get"},
 }
 
 

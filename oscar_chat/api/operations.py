@@ -1,4 +1,4 @@
-"""API of the chat's operations (API.md 1.1): rating, stats, availability. Thin."""
+"""API of the chat's operations (API.md 1.1): rating and stats (opening hours: GET presence). Thin."""
 
 
 
@@ -6,13 +6,13 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import selectors
-from ..operations import hours, presence, reports
+from ..operations import hours, reports
 from ..operations import services as operations
 from ..roles import is_agent
 from . import serializers as s
@@ -92,20 +92,3 @@ class StatsView(ChatAPIView):
             response["Content-Disposition"] = f'attachment; filename="chat-{period.first}-{period.last}.csv"'
             return response
         return Response(stats)
-
-
-class AvailabilityView(ChatAPIView):
-    @extend_schema(
-        responses=inline_serializer(
-            "ShopAvailability",
-            {
-                "is_open": serializers.BooleanField(),
-                "next_opening": serializers.DateTimeField(allow_null=True),
-                "time_zone": serializers.CharField(),
-                "agents_online": serializers.BooleanField(),
-            },
-        ),
-        summary="Whether the shop answers now, and when it opens next",
-    )
-    def get(self, request):
-        return Response({**hours.availability(), "agents_online": presence.agents_online() > 0})

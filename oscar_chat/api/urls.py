@@ -19,7 +19,6 @@ urlpatterns = [
     re_path(rf"^{ROOM}/rating/?$", operations.RoomRatingView.as_view(), name="room-rating"),
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
     re_path(r"^stats/?$", operations.StatsView.as_view(), name="stats"),
-    re_path(r"^availability/?$", operations.AvailabilityView.as_view(), name="availability"),
     re_path(r"^presence/?$", views.PresenceView.as_view(), name="presence"),
     # GET sse is served by oscar_chat.asgi (its path is found by this name).
     re_path(r"^sse/?$", views.EventStreamView.as_view(), name="sse"),

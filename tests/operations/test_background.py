@@ -163,7 +163,10 @@ def test_agents_are_emailed_about_a_new_conversation_when_none_is_online(
 
 def test_no_agent_email_when_an_agent_is_online(customer, agent, clock, run_worker, mailoutbox, settings):
     settings.OSCAR_CHAT_NOTIFY_AGENTS_OFFLINE = True
-    hold_stream_slot(agent)
+    from oscar_chat.presence import mark_agent_present
+
+    mark_agent_present(agent.pk)  # what an agent's open stream does (GET presence: online)
+    assert presence.agents_online() == 1
     clock.to(T0)
     open_conversation(customer)
     run_worker()

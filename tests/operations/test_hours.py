@@ -94,15 +94,13 @@ def test_no_away_reply_in_hours_and_the_store_wording_in_its_language(
     assert text.startswith("Kami buka lagi Senin 9 Maret 09:00")
 
 
-def test_availability_tells_the_widget_when_the_shop_answers(weekday_hours, customer, api, clock):
+def test_presence_tells_the_widget_when_the_shop_answers(weekday_hours, customer, api, clock):
     clock.to(at(5, 12))
-    data = api(customer).get("/api/chat/availability").json()
-    assert data == {
-        "is_open": False,
-        "next_opening": at(7, 9).astimezone(dt.UTC).isoformat(),
-        "time_zone": "Asia/Jakarta",
-        "agents_online": False,
-    }
+    data = api(customer).get("/api/chat/presence").json()
+    assert data["is_open"] is False
+    assert data["next_opening"] == at(7, 9).astimezone(dt.UTC).isoformat()
+    assert data["time_zone"] == "Asia/Jakarta"
     clock.to(at(0, 12))
-    assert api(customer).get("/api/chat/availability/").json()["is_open"] is True
-    assert api().get("/api/chat/availability").status_code == 401
+    data = api(customer).get("/api/chat/presence/").json()
+    assert data["is_open"] is True and data["next_opening"] is None
+    assert api().get("/api/chat/presence").status_code == 401
