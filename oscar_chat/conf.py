@@ -65,8 +65,9 @@ DEFAULTS = {
     "REPLY_EMAIL_DELAY": 120,
     # Email the agents about a new conversation when none of them has a stream open.
     "NOTIFY_AGENTS_OFFLINE": True,
-    # Link in the customer's email; {room_id} is filled in. Relative links get the Site's domain.
-    "CUSTOMER_CONVERSATION_URL": "/?oscar_chat_room={room_id}",
+    # Link in the customer's email; {room_id} is filled in, relative links get the Site's domain.
+    # None: Oscar's catalogue page with ?oscar_chat_room={room_id}, which the widget opens.
+    "CUSTOMER_CONVERSATION_URL": None,
     # Scheme of the links in emails.
     "EMAIL_URL_SCHEME": "https",
     # Time zone of the opening hours and of the reports' days (None: TIME_ZONE).

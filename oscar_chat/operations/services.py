@@ -172,7 +172,11 @@ def _absolute(path: str) -> str:
 
 
 def customer_conversation_url(room: ChatRoom) -> str:
-    return _absolute(conf.get("CUSTOMER_CONVERSATION_URL").format(room_id=room.pk))
+    from django.urls import reverse
+
+    # Not the site's root: Oscar redirects it to the catalogue without the query string.
+    template = conf.get("CUSTOMER_CONVERSATION_URL") or reverse("catalogue:index") + "?oscar_chat_room={room_id}"
+    return _absolute(template.format(room_id=room.pk))
 
 
 def agent_conversation_url(room: ChatRoom) -> str:
