@@ -9,4 +9,7 @@ class OscarChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .operations import checks, receivers  # noqa: F401 - connects signal receivers, registers checks
+        from . import receivers
+        from .operations import checks, receivers as operations_receivers  # noqa: F401 - registers checks, receivers
+
+        receivers.connect()

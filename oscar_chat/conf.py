@@ -43,6 +43,9 @@ DEFAULTS = {
     "SSE_REPLAY_LIMIT": 500,
     "SSE_MAX_BUFFERED_EVENTS": 1000,
     "SSE_CATCHUP_SECONDS": 5,
+    # How often a server process re-checks the access of every open stream (users,
+    # permissions, sessions), as a backstop: changes Django signals end streams at once.
+    "SSE_ACCESS_CHECK_SECONDS": 60,
     "TYPING_THROTTLE_SECONDS": 1.0,
     # Streams one user may hold open at once (None: no cap), counted in Django's cache as leases
     # that an open stream renews; a stream whose process died frees its slot when its lease ends.

@@ -79,13 +79,6 @@ class ChatRoom(models.Model):
     def __str__(self):
         return self.subject
 
-    def is_customer(self, user):
-        return user.pk == self.user_id
-
-    def unread_count_for(self, user):
-        """Messages from the other side that ``user`` has not read."""
-        return self.customer_unread_count if self.is_customer(user) else self.agent_unread_count
-
 
 class ChatMessage(models.Model):
     class MessageType(models.TextChoices):

@@ -1,19 +1,75 @@
-"""Who is an agent: staff with the chat permission (a superuser has it)."""
+"""Who is an agent: staff with the chat permission (a superuser has it).
+
+Whether a staff member holds the permission is remembered in Django's cache (shared by the
+server processes when it is Redis), so the check costs no query after the first; the
+receivers of ``oscar_chat.receivers`` forget it whenever a user's permissions or groups, or
+a group's permissions, change. The user's own flags (active, staff, superuser) are read from
+the user object every time.
+"""
+
+import logging
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 
 AGENT_PERMISSION = "oscar_chat.change_chatroom"
+# Remembered for at most this long, in case a change reached the database without a signal
+# (a raw SQL update, a queryset update of groups).
+AGENT_CACHE_SECONDS = 300
+logger = logging.getLogger(__name__)
 
 
-def is_agent(user):
+def _cache_key(user_id):
+    return f"oscar_chat:agent:{user_id}"
+
+
+def _holds_permission(user) -> bool:
+    memo = getattr(user, "_oscar_chat_holds_permission", None)
+    if memo is not None:
+        return memo
+    key = _cache_key(user.pk)
+    try:
+        held = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is down: ask the database
+        logger.warning("oscar_chat: agent cache unavailable", exc_info=True)
+        held = None
+    if held is None:
+        held = bool(user.has_perm(AGENT_PERMISSION))
+        try:
+            cache.set(key, held, timeout=AGENT_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - not remembered: asked again next time
+            logger.warning("oscar_chat: agent cache unavailable", exc_info=True)
+    user._oscar_chat_holds_permission = held
+    return held
+
+
+def is_agent(user) -> bool:
     return bool(
         user is not None
         and user.is_authenticated
         and user.is_active
         and user.is_staff
-        and user.has_perm(AGENT_PERMISSION)
+        and (getattr(user, "is_superuser", False) or _holds_permission(user))
     )
+
+
+def forget_agents(user_ids) -> None:
+    """Drop what the cache remembers about ``user_ids``: now, and again after the transaction
+    commits (a request reading the old permissions meanwhile may have remembered them)."""
+    keys = [_cache_key(pk) for pk in user_ids if pk is not None]
+    if not keys:
+        return
+
+    def forget():
+        try:
+            cache.delete_many(keys)
+        except Exception:  # noqa: BLE001 - the entries expire on their own
+            logger.warning("oscar_chat: could not clear the agent cache", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def agents_queryset():

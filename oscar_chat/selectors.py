@@ -6,15 +6,16 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
-from . import conf
+from . import audience, conf
 from .models import ChatMessage, ChatRoom
 from .presence import CACHE_KEY as PRESENCE_KEY
 from .roles import is_agent
 
 
 def rooms_visible_to(user):
+    """The rooms ``user`` may see (``audience``: an agent every room, anyone else their own)."""
     rooms = ChatRoom.objects.select_related("user", "admin")
-    return rooms if is_agent(user) else rooms.filter(user=user)
+    return rooms if audience.sees_all_rooms(user) else rooms.filter(user=user)
 
 
 def get_visible_room(user, room_id):

@@ -3,13 +3,14 @@
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from . import conf, events, limits, signals
-from .exceptions import ValidationError
+from . import conf, events, limits
+from .exceptions import RateLimited, ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
 from .operations import timestamps
 from .roles import is_agent
@@ -18,18 +19,38 @@ MessageType = ChatMessage.MessageType
 logger = logging.getLogger(__name__)
 
 
-def _next_stream_seq():
-    """Take the stream's next position, holding its row lock until this transaction commits.
+def _assign_stream_seq(message):
+    """Give ``message`` the stream's next position, holding the sequence's row lock until this
+    transaction commits.
 
     Commits that carry messages are thereby ordered by seq: a message with a smaller seq is
     always visible before one with a larger seq, which is what makes resume loss-free.
-    Call it last in the transaction, so the lock is held only for the commit.
+    Call it last in the transaction, so the lock is held only for the commit. One statement
+    on PostgreSQL (an ``UPDATE … RETURNING`` feeding the message's update), two elsewhere.
     """
-    if not StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1):
+    sequence = StreamSequence._meta.db_table
+    messages = ChatMessage._meta.db_table
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH s AS (UPDATE {sequence} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq) "
+                    f"UPDATE {messages} SET seq = s.last_seq FROM s WHERE {messages}.id = %s RETURNING s.last_seq",
+                    [message.pk],
+                )
+                row = cursor.fetchone()
+            else:
+                cursor.execute(f"UPDATE {sequence} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")
+                row = cursor.fetchone()
+                if row is not None:
+                    cursor.execute(f"UPDATE {messages} SET seq = %s WHERE id = %s", [row[0], message.pk])
+        if row is not None:
+            message.seq = row[0]
+            return message.seq
+        # First message ever (or the row was deleted): start after the highest seq there is.
         start = ChatMessage.objects.aggregate(m=Max("seq"))["m"] or 0
         StreamSequence.objects.bulk_create([StreamSequence(pk=1, last_seq=start)], ignore_conflicts=True)
-        StreamSequence.objects.filter(pk=1).update(last_seq=F("last_seq") + 1)
-    return StreamSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+    raise RuntimeError("oscar_chat: the stream sequence row cannot be taken")
 
 
 def _validate_message(message, message_type, product, file):
@@ -54,6 +75,25 @@ def _validate_message(message, message_type, product, file):
             raise ValidationError({"file": [_("This type of file is not accepted.")]})
 
 
+def _sent_before(room, sender, client_id):
+    if not client_id:
+        return None
+    return ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
+
+
+def _locked_room(room):
+    """``room`` read again and locked until the transaction ends. Its customer and assignee
+    (the events built at commit need them) come from ``room`` when they are still the same,
+    so the lock reads the room's own row only."""
+    locked = ChatRoom.objects.select_for_update().get(pk=room.pk)
+    for field in ("user", "admin"):
+        cached = ChatRoom._meta.get_field(field).get_cached_value(room, default=None)
+        wanted = getattr(locked, f"{field}_id")
+        if cached is not None and cached.pk == wanted:
+            setattr(locked, field, cached)
+    return locked
+
+
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
                  client_id=None, file=None, snapshot=None, automatic=False):
     """Send a message to a room. Returns ``(message, created)``.
@@ -65,10 +105,6 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     first response nor an assignment.
     """
     message = message or ""
-    if client_id:
-        existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
     _validate_message(message, message_type, product, file)
     from_customer = sender.pk == room.user_id
     if message_type == MessageType.PRODUCT and snapshot is None:
@@ -79,7 +115,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     try:
         with transaction.atomic():
             limits.check_message_rate(sender)  # first: its lock comes before the room's
-            room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+            room = _locked_room(room)
             msg = ChatMessage(
                 room=room,
                 sender=sender,
@@ -109,19 +145,26 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 if room.admin_id is None and is_agent(sender) and not automatic:
                     room.admin = sender
             timestamps.on_message(room, msg, from_customer=from_customer)
-            room.save()
-
-            msg.seq = _next_stream_seq()
-            msg.save(update_fields=["seq"])
-            events.publish_message(msg)
-            events.publish_room(room)
-            transaction.on_commit(lambda: signals.message_posted.send(ChatMessage, message=msg, room=room))
+            room.save(
+                update_fields=[
+                    "last_message", "last_activity", "agent_unread_count", "customer_unread_count",
+                    "is_read", "status", "admin", *timestamps.MESSAGE_FIELDS,
+                ]
+            )
+            _assign_stream_seq(msg)
+            events.message_posted(msg, room)
+    except RateLimited:
+        # A retry of a message that went through is not a new message: it still answers.
+        existing = _sent_before(room, sender, client_id)
+        if existing is None:
+            raise
+        return existing, False
     except IntegrityError:
-        # Two requests with one client_id raced; the other one committed first.
-        if client_id:
-            existing = ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
-            if existing is not None:
-                return existing, False
+        # The same client_id again (a retry), or two requests with one client_id raced: the
+        # unique constraint keeps one, which both get.
+        existing = _sent_before(room, sender, client_id)
+        if existing is not None:
+            return existing, False
         raise
     msg.room = room
     return msg, True
@@ -169,8 +212,7 @@ def open_room(*, customer, opened_by, subject="", message="", product=None, prio
         if product is not None:
             post_message(room, opened_by, message_type=MessageType.PRODUCT, product=product)
         room.refresh_from_db()
-        events.publish_room(room)
-        transaction.on_commit(lambda: signals.room_opened.send(ChatRoom, room=room, opened_by=opened_by))
+        events.room_changed(room, changed=("created",))
     return room
 
 
@@ -183,7 +225,7 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
     if admin is not ... and admin is not None and not is_agent(admin):
         raise ValidationError({"admin_id": [_("This user is not an agent.")]})
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        room = _locked_room(room)
         changed = []
         if status is not None and status != room.status:
             room.status = status
@@ -195,18 +237,16 @@ def manage_room(room, *, status=None, priority=None, admin=..., by=None):
             room.admin = admin
             changed.append("admin")
         if changed:
-            if "status" in changed:
-                changed += timestamps.on_status_change(room)
-            room.save(update_fields=changed)
-            events.publish_room(room)
-            transaction.on_commit(lambda: signals.room_changed.send(ChatRoom, room=room, changed=changed, by=by))
+            stamped = timestamps.on_status_change(room) if "status" in changed else []
+            room.save(update_fields=[*changed, *stamped])
+            events.room_changed(room, changed=changed)
     return room
 
 
 def mark_read(room, reader):
     """Mark every message from the other side read for ``reader``. Returns the room."""
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        room = _locked_room(room)
         reader_is_customer = reader.pk == room.user_id
         unread = room.messages.filter(is_read=False)
         unread = unread.exclude(sender_id=room.user_id) if reader_is_customer else unread.filter(sender_id=room.user_id)
@@ -224,7 +264,7 @@ def mark_read(room, reader):
         room.save(update_fields=fields)
         if last_read_id is not None:
             events.publish_read(room, reader, last_read_id)
-        events.publish_room(room)
+        events.room_changed(room, changed=("read",))
     return room
 
 
@@ -263,29 +303,41 @@ def _ticket_key(ticket):
     return "oscar_chat:sse-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_stream_ticket(user):
+@dataclass(frozen=True)
+class StreamTicket:
+    """What a redeemed ticket carries: its user, and what the access of the request that
+    asked for it hung on (its session, or its token's expiry), which the stream inherits."""
+
+    user_id: int
+    session_key: str | None = None
+    expires_at: float | None = None
+
+
+def issue_stream_ticket(user, *, session_key: str | None = None, expires_at: float | None = None):
     """A single-use ticket opening ``user``'s event stream, for clients that cannot send headers.
 
     Returns ``(ticket, lifetime in seconds)``. Kept in Django's cache (Redis when REDIS_URL is
-    set), so a ticket issued by one server process opens a stream on any other.
+    set), so a ticket issued by one server process opens a stream on any other. A stream
+    opened with it ends when ``session_key`` is logged out or at ``expires_at``.
     """
     from django.core.cache import cache
 
     ticket = secrets.token_urlsafe(32)
     lifetime = int(conf.get("SSE_TICKET_TTL"))
-    cache.set(_ticket_key(ticket), user.pk, timeout=lifetime)
+    value = {"user": user.pk, "session": session_key, "expires_at": expires_at}
+    cache.set(_ticket_key(ticket), value, timeout=lifetime)
     return ticket, lifetime
 
 
-def redeem_stream_ticket(ticket):
-    """The id of the user a valid ticket was issued to, consuming it; None if unknown, used or expired."""
+def redeem_stream_ticket(ticket) -> StreamTicket | None:
+    """What a valid ticket was issued for, consuming it; None if unknown, used or expired."""
     from django.core.cache import cache
 
     if not ticket or len(ticket) > 200:
         return None
     key = _ticket_key(ticket)
-    user_id = cache.get(key)
+    value = cache.get(key)
     # delete() reports whether the key was still there: of two concurrent uses only one wins.
-    if user_id is None or not cache.delete(key):
+    if not isinstance(value, dict) or not cache.delete(key):
         return None
-    return user_id
+    return StreamTicket(user_id=value["user"], session_key=value.get("session"), expires_at=value.get("expires_at"))

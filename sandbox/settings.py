@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "rest_framework",
     "rest_framework_simplejwt",
+    # Refresh tokens rotate and the used ones are blacklisted, so logging out (POST
+    # api/auth/token/blacklist/) revokes; open streams end when their access token expires.
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "channels",
     # Background work: the tasks backport on Django 5.2 (built in from 6), the database backend.
@@ -201,6 +204,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+SIMPLE_JWT = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 OSCAR_SHOP_NAME = "Oscar Chat Sandbox"
 OSCAR_DEFAULT_CURRENCY = "IDR"

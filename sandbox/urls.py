@@ -5,7 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,6 +19,7 @@ urlpatterns = [
     path("api/chat/", include("oscar_chat.api.urls")),
     path("api/auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("api/auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("api/auth/token/blacklist/", TokenBlacklistView.as_view(), name="token_blacklist"),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 if settings.DEBUG:

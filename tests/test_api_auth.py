@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.middleware.csrf import get_token
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -304,3 +304,15 @@ def test_unknown_paths_under_the_api_answer_404_json(api, customer, path):
     assert response.status_code == 404
     assert "detail" in response.json()
 
+
+
+def test_logging_out_with_the_sandbox_blacklists_the_refresh_token(customer):
+    """The sandbox turns on simplejwt's rotation and blacklist: a refresh token used or logged
+    out with no longer gives access tokens."""
+    client = APIClient()
+    pair = client.post("/api/auth/token/", {"username": customer.username, "password": PASSWORD}).json()
+    rotated = client.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]})
+    assert rotated.status_code == 200 and rotated.json()["refresh"] != pair["refresh"]
+    assert client.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]}).status_code == 401
+    assert client.post("/api/auth/token/blacklist/", {"refresh": rotated.json()["refresh"]}).status_code == 200
+    assert client.post("/api/auth/token/refresh/", {"refresh": rotated.json()["refresh"]}).status_code == 401

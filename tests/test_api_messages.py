@@ -119,6 +119,7 @@ def test_history_costs_the_same_queries_for_5_and_60_messages(
     say(room, customer, "A product:", message_type="PRODUCT", product=product)
     many_messages(room, [customer, agent, agent2], 4)
     client = api(agent)
+    client.get(f"/api/chat/rooms/{room.pk}")  # the agent checks are remembered from then on
     with CaptureQueriesContext(connection) as small:
         assert len(client.get(f"/api/chat/rooms/{room.pk}").json()["results"]) == 5
     many_messages(room, [customer, agent, agent2], 55)

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers
+from django.utils import timezone
 
 from oscar_chat import events, services
 from oscar_chat.models import ChatMessage
@@ -39,7 +40,7 @@ def received(layer, channel):
 def test_a_ticket_opens_once(db, customer, in_memory_layer):
     ticket, lifetime = services.issue_stream_ticket(customer)
     assert lifetime == 60 and len(ticket) >= 40
-    assert services.redeem_stream_ticket(ticket) == customer.pk
+    assert services.redeem_stream_ticket(ticket).user_id == customer.pk
     assert services.redeem_stream_ticket(ticket) is None
     assert services.redeem_stream_ticket("made-up") is None
     assert services.redeem_stream_ticket("") is None
@@ -49,7 +50,7 @@ def test_typing_reaches_the_others_at_most_once_a_second(
     db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
 ):
     room = services.open_room(customer=customer, opened_by=customer, subject="Typing")
-    agents = listen(in_memory_layer, events.AGENTS_GROUP)
+    agents = listen(in_memory_layer, events.MESSAGES_GROUP)
     with django_capture_on_commit_callbacks(execute=True):
         sent = [services.set_typing(room, customer, True) for _ in range(5)]  # five keystrokes
         sent.append(services.set_typing(room, customer, False))  # stopped: always told
@@ -58,31 +59,25 @@ def test_typing_reaches_the_others_at_most_once_a_second(
         sent.append(services.set_typing(room, agent, True))  # someone else: their own throttle
     assert sent == [True, False, False, False, False, True, False, False, True]
     typing = [m for m in received(in_memory_layer, agents) if m["event"] == "typing"]
-    assert [(m["data"]["user"]["id"], m["data"]["is_typing"], m["exclude_user"]) for m in typing] == [
+    views = [m["views"]["customer"] for m in typing]
+    assert [(v["user"]["id"], v["is_typing"], m["exclude_user"]) for v, m in zip(views, typing)] == [
         (customer.pk, True, customer.pk),
         (customer.pk, False, customer.pk),
         (agent.pk, True, agent.pk),
     ]
 
 
-def test_room_events_go_to_the_customer_the_agents_and_the_room(
+def test_a_write_is_one_group_message_carrying_every_view(
     db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
 ):
     room = services.open_room(customer=customer, opened_by=customer, subject="Groups")
-    listeners = {
-        "customer": listen(in_memory_layer, events.user_group(customer.pk)),
-        "agents": listen(in_memory_layer, events.AGENTS_GROUP),
-        "room": listen(in_memory_layer, events.room_group(room.pk)),
-        "messages": listen(in_memory_layer, events.MESSAGES_GROUP),
-    }
+    channel = listen(in_memory_layer, events.MESSAGES_GROUP)
     with django_capture_on_commit_callbacks(execute=True):
         message, _ = services.post_message(room, agent, message="Hello")
-    got = {name: received(in_memory_layer, channel) for name, channel in listeners.items()}
-    assert [m["seq"] for m in got["messages"]] == [message.seq]  # once, for every process
-    assert all(m["event"] == "room" for name in ("customer", "agents", "room") for m in got[name])
-    assert got["customer"][0]["data"]["unread_count"] == 1  # the customer's view...
-    assert got["agents"][0]["data"]["unread_count"] == 0  # ...and the agents'
-    assert (got["room"][0]["data"]["unread_count"], got["room"][0]["agent_data"]["unread_count"]) == (1, 0)
+    (published,) = received(in_memory_layer, channel)  # once, for every process
+    assert (published["seq"], published["room"], published["customer"]) == (message.seq, room.pk, customer.pk)
+    assert published["room_views"]["customer"]["unread_count"] == 1  # the customer's view...
+    assert published["room_views"]["agent"]["unread_count"] == 0  # ...and the agents'
 
 
 def test_with_redis_gone_sending_still_works_and_the_failure_is_logged(
@@ -113,3 +108,41 @@ def test_the_stream_route_without_the_asgi_wrapper_says_so(db, api, customer):
     response = api(customer).get("/api/chat/sse")
     assert response.status_code == 503
     assert "ASGI" in response.json()["detail"]
+
+
+def test_access_changes_reach_the_processes_after_commit(
+    db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group, Permission
+
+    channel = listen(in_memory_layer, events.ACCESS_GROUP)
+    permission = Permission.objects.get(content_type__app_label="oscar_chat", codename="change_chatroom")
+    group = Group.objects.create(name="agents")
+    with django_capture_on_commit_callbacks(execute=True):
+        group.user_set.add(agent)  # from the group's side
+        group.permissions.add(permission)  # a group's permissions: its members
+        permission.user_set.remove(agent)  # from the permission's side
+        customer.last_login = timezone.now()
+        customer.save(update_fields=["last_login"])  # a login changes no access: nothing
+        customer.is_active = False
+        customer.save()
+    assert [message["users"] for message in received(in_memory_layer, channel)] == [
+        [agent.pk],
+        [agent.pk],
+        [agent.pk],
+        [customer.pk],
+    ]
+
+
+def test_the_agent_check_is_remembered_until_a_permission_changes(db, agent, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from oscar_chat.roles import is_agent
+
+    fresh = lambda: get_user_model().objects.get(pk=agent.pk)  # noqa: E731 - a new request's user
+    assert is_agent(fresh())
+    user = fresh()
+    with django_assert_num_queries(0):
+        assert is_agent(user)
+    agent.user_permissions.clear()
+    assert not is_agent(fresh())

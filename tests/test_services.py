@@ -160,7 +160,7 @@ def collect_events(groups, write, count):
     return async_to_sync(scenario)()
 
 
-def test_a_message_is_published_once_and_each_side_gets_the_room_as_it_sees_it(
+def test_a_message_is_published_once_with_the_room_as_each_side_sees_it(
     customer, agent, django_capture_on_commit_callbacks
 ):
     room = open_room(customer)
@@ -169,16 +169,12 @@ def test_a_message_is_published_once_and_each_side_gets_the_room_as_it_sees_it(
         with django_capture_on_commit_callbacks(execute=True):
             say(room, agent, "Hello Eka")
 
-    groups = [events.MESSAGES_GROUP, events.user_group(customer.pk), events.AGENTS_GROUP]
-    received = collect_events(groups, write, 1)
+    (published,) = collect_events([events.MESSAGES_GROUP], write, 1)[events.MESSAGES_GROUP]
     message = ChatMessage.objects.get(room=room)
-    (published,) = received[events.MESSAGES_GROUP]
     assert (published["event"], published["seq"]) == ("message", message.seq)
     assert published["data"]["message"] == "Hello Eka"
-    for group, side_unread in [(events.user_group(customer.pk), 1), (events.AGENTS_GROUP, 0)]:
-        (room_event,) = received[group]
-        assert room_event["event"] == "room"
-        assert room_event["data"]["unread_count"] == side_unread
+    assert published["room_views"]["customer"]["unread_count"] == 1
+    assert published["room_views"]["agent"]["unread_count"] == 0
 
 
 def test_agents_get_the_room_as_agents_see_it(customer, agent, django_capture_on_commit_callbacks):
@@ -188,9 +184,9 @@ def test_agents_get_the_room_as_agents_see_it(customer, agent, django_capture_on
         with django_capture_on_commit_callbacks(execute=True):
             say(room, customer, "Anyone?")
 
-    (room_event,) = collect_events([events.AGENTS_GROUP], write, 1)[events.AGENTS_GROUP]
-    assert room_event["event"] == "room"
-    assert (room_event["data"]["unread_count"], room_event["data"]["is_read"]) == (1, False)
+    (published,) = collect_events([events.MESSAGES_GROUP], write, 1)[events.MESSAGES_GROUP]
+    agent_view = published["room_views"]["agent"]
+    assert (agent_view["unread_count"], agent_view["is_read"]) == (1, False)
 
 
 def test_typing_and_read_events_carry_the_contract_shapes(customer, agent, django_capture_on_commit_callbacks):
@@ -203,12 +199,14 @@ def test_typing_and_read_events_carry_the_contract_shapes(customer, agent, djang
         with django_capture_on_commit_callbacks(execute=True):
             services.mark_read(room, customer)
 
-    typing, read, room_event = collect_events([events.AGENTS_GROUP], write, 3)[events.AGENTS_GROUP]
+    typing, read, room_event = collect_events([events.MESSAGES_GROUP], write, 3)[events.MESSAGES_GROUP]
     assert typing["event"] == "typing" and typing["exclude_user"] == customer.pk
-    assert typing["data"] == {
+    assert typing["views"]["customer"] == {
         "room": room.pk, "user": {"id": customer.pk, "name": "Eka Pratama", "is_agent": False}, "is_typing": True,
     }
     last = ChatMessage.objects.get(room=room, sender=agent)
     assert read["event"] == "read"
-    assert read["data"] == {"room": room.pk, "reader": typing["data"]["user"], "last_read_id": last.pk}
-    assert room_event["event"] == "room" and room_event["data"]["id"] == room.pk
+    assert read["views"]["customer"] == {
+        "room": room.pk, "reader": typing["views"]["customer"]["user"], "last_read_id": last.pk,
+    }
+    assert room_event["event"] == "room" and room_event["views"]["agent"]["id"] == room.pk

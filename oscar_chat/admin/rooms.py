@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 from django.views.i18n import JavaScriptCatalog
 
-from .. import conf, selectors, services
+from .. import audience, conf, selectors, services
 from ..api.serializers import message_data, room_data, user_summary
 from ..models import ChatMessage, ChatRoom
 from ..roles import display_name, is_agent
@@ -285,7 +285,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
         if not self.has_view_or_change_permission(request, room):
             raise PermissionDenied
         agent = self.is_agent_here(request, room)
-        viewer_is_customer = room.user_id == request.user.pk
+        viewer_is_customer = audience.sees_as_customer(request.user, room)
         if agent and not viewer_is_customer and room.agent_unread_count:
             room = services.mark_read(room, request.user)
             room = selectors.get_visible_room(request.user, room.pk)
@@ -314,6 +314,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             "customer": room.user,
             "customer_name": display_name(room.user),
             "can_reply": agent,
+            "max_message_length": conf.get("MAX_MESSAGE_LENGTH"),
             "has_view_permission": self.has_view_permission(request, room),
             "has_change_permission": self.has_change_permission(request, room),
             "has_delete_permission": self.has_delete_permission(request, room),

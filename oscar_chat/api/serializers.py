@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import conf
+from .. import conf, payloads
 from ..models import ChatMessage, ChatRoom
 from ..products import unavailable
 from ..roles import display_name, is_agent
@@ -160,18 +160,21 @@ class MessageSerializer(serializers.ModelSerializer):
         }
 
 
+# The shapes are built by ``oscar_chat.payloads`` (the serializers above document them).
+
+
 def user_summary(user):
-    return UserSummarySerializer(user).data
+    return payloads.user_summary(user)
 
 
 def room_data(room, *, viewer_is_customer, agent_ids=None):
     """``agent_ids``: the agents among the room's users, when the caller already knows them."""
-    context = {"viewer_is_customer": viewer_is_customer, "agent_ids": agent_ids}
-    return RoomSerializer(room, context=context).data
+    return payloads.room_data(room, viewer_is_customer=viewer_is_customer, agent_ids=agent_ids)
 
 
 def message_data(message, context=None):
-    return MessageSerializer(message, context=context or {}).data
+    context = context or {}
+    return payloads.message_data(message, live_cards=context.get("live_cards"), agent_ids=context.get("agent_ids"))
 
 
 # Input
@@ -227,14 +230,7 @@ class RoomCreateSerializer(serializers.Serializer):
     product_id = IdField(required=False)
     priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
     user_id = IdField(required=False)
-
-    def validate_message(self, value):
-        limit = conf.get("MAX_MESSAGE_LENGTH")
-        if len(value) > limit:
-            raise serializers.ValidationError(
-                _("Ensure this field has no more than %(n)d characters.") % {"n": limit}
-            )
-        return value
+    # The message's own rules (length, blank) belong to services.post_message.
 
 
 class MessageCreateSerializer(serializers.Serializer):

@@ -13,8 +13,10 @@ from oscar.core.loading import feature_hidden
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
-from .. import conf, selectors, services
+from .. import audience, conf, selectors, services
+from ..access import token_expiry
 from ..models import ChatMessage
 from ..products import (
     basket_summary,
@@ -54,7 +56,7 @@ def _validated(serializer_class, data):
 
 
 def _viewer_is_customer(request, room):
-    return room.user_id == request.user.pk or not is_agent(request.user)
+    return audience.sees_as_customer(request.user, room)
 
 
 def _room_data(request, room, agent_ids=None):
@@ -276,11 +278,19 @@ class StreamTicketView(ChatAPIView):
     )
     def post(self, request):
         try:
-            ticket, lifetime = services.issue_stream_ticket(request.user)
+            ticket, lifetime = services.issue_stream_ticket(request.user, **_access_of(request))
         except Exception as exc:  # noqa: BLE001 - the ticket store (cache) is down
             logger.exception("oscar_chat: could not issue a stream ticket")
             raise StreamUnavailable() from exc
         return Response({"ticket": ticket, "expires_in": lifetime})
+
+
+def _access_of(request):
+    """What the access of this request hangs on: its token's expiry, or its session."""
+    if isinstance(request.auth, Token):
+        return {"expires_at": token_expiry(request.auth)}
+    session = getattr(request._request, "session", None)
+    return {"session_key": getattr(session, "session_key", None)}
 
 
 class EventStreamView(ChatAPIView):

@@ -10,7 +10,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from .. import conf
-from ..signals import message_posted, room_opened
+from ..signals import message_posted, room_changed
 from . import presence, tasks
 from .taskapi import enqueue_after_commit
 
@@ -29,9 +29,11 @@ def on_message_posted(sender: Any, message: Any, room: Any, **kwargs: Any) -> No
         enqueue_after_commit(tasks.reply_digest_task, room.pk, delay=conf.get("REPLY_EMAIL_DELAY"))
 
 
-@receiver(room_opened, dispatch_uid="oscar_chat.operations.room_opened")
-def on_room_opened(sender: Any, room: Any, opened_by: Any, **kwargs: Any) -> None:
-    if opened_by.pk == room.user_id and conf.get("NOTIFY_AGENTS_OFFLINE") and not presence.agents_online():
+@receiver(room_changed, dispatch_uid="oscar_chat.operations.room_changed")
+def on_room_changed(sender: Any, room: Any, changed: tuple = (), **kwargs: Any) -> None:
+    # A room its customer opened has no agent yet (an agent opening one for a customer is assigned).
+    opened_by_customer = "created" in changed and room.admin_id is None
+    if opened_by_customer and conf.get("NOTIFY_AGENTS_OFFLINE") and not presence.agents_online():
         enqueue_after_commit(tasks.new_room_notice_task, room.pk)
 
 

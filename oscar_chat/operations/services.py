@@ -56,7 +56,7 @@ def rate_room(room: ChatRoom, user: Any, *, score: int, comment: str = "") -> Ch
         room.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         from .. import events
 
-        events.publish_room(room)
+        events.room_changed(room, changed=("rating",))
     return room
 
 

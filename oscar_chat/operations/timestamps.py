@@ -5,6 +5,8 @@ from django.utils import timezone
 from ..models import ChatMessage, ChatRoom
 
 ENDED = (ChatRoom.Status.RESOLVED, ChatRoom.Status.CLOSED)
+# The fields on_message may change, for the caller's save(update_fields=...).
+MESSAGE_FIELDS = ("first_response_at", "resolved_at")
 
 
 def on_message(room: ChatRoom, message: ChatMessage, *, from_customer: bool) -> None:

@@ -5,7 +5,13 @@
 - ``services``: writes (add to Oscar's basket, add to a wish list).
 """
 
-from .cards import build_cards, card_queryset, product_card, product_snapshot, unavailable
+from .cards import (
+    build_cards,
+    card_queryset,
+    product_card,
+    product_snapshot,
+    unavailable,
+)
 from .selectors import (
     basket_summary,
     get_public_product,

@@ -2,15 +2,14 @@
 
 import re
 from dataclasses import dataclass
-from importlib import import_module
 
 from django.conf import settings
-from django.contrib import auth
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .. import selectors, services
+from ..access import session_user, token_expiry
 from ..roles import is_agent
 
 # Query parameters that carry a token in other APIs: never accepted here (API.md, "auth").
@@ -33,6 +32,10 @@ class StreamRequest:
     is_agent: bool
     room: object  # the room of ?room=, or None
     last_event_id: int | None
+    # What the stream's access hangs on, besides the user: the session it was opened with
+    # (logging out ends it), and when its token expires (epoch seconds; it ends then).
+    session_key: str | None = None
+    expires_at: float | None = None
 
 
 def _not_authenticated(detail=None, code="not_authenticated"):
@@ -43,18 +46,20 @@ def _user_from_session(request):
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not key:
         return None
-    request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
-    user = auth.get_user(request)
-    return user if user.is_authenticated else None
+    user = session_user(key)
+    return (user, key, None) if user is not None else None
 
 
 def _user_from_ticket(ticket):
     from django.contrib.auth import get_user_model
 
-    user_id = services.redeem_stream_ticket(ticket)
-    if user_id is None:
+    redeemed = services.redeem_stream_ticket(ticket)
+    if redeemed is None:
         raise _not_authenticated(_("This ticket is invalid, used or expired."), "invalid_ticket")
-    return get_user_model()._default_manager.filter(pk=user_id).first()
+    user = get_user_model()._default_manager.filter(pk=redeemed.user_id).first()
+    if redeemed.session_key and (user is None or session_user(redeemed.session_key) != user):
+        raise _not_authenticated(_("This ticket is invalid, used or expired."), "invalid_ticket")
+    return user, redeemed.session_key, redeemed.expires_at
 
 
 def _user_from_bearer(request):
@@ -63,7 +68,10 @@ def _user_from_bearer(request):
     except exceptions.AuthenticationFailed as exc:
         detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
         raise _not_authenticated(detail, "token_not_valid") from exc
-    return found[0] if found else None
+    if not found:
+        return None
+    user, token = found
+    return user, None, token_expiry(token)
 
 
 def _parse_id(value, name):
@@ -90,9 +98,10 @@ def authenticate_stream(request):
             )
     ticket = query.get("ticket")
     if ticket is not None:
-        user = _user_from_ticket(ticket)
+        found = _user_from_ticket(ticket)
     else:
-        user = _user_from_bearer(request) or _user_from_session(request)
+        found = _user_from_bearer(request) or _user_from_session(request)
+    user, session_key, expires_at = found or (None, None, None)
     if user is None or not user.is_active:
         raise _not_authenticated()
 
@@ -106,4 +115,11 @@ def authenticate_stream(request):
     last_event_id = _parse_id(
         request.headers.get("Last-Event-ID") or query.get("last_event_id"), "Last-Event-ID"
     )
-    return StreamRequest(user=user, is_agent=is_agent(user), room=room, last_event_id=last_event_id)
+    return StreamRequest(
+        user=user,
+        is_agent=is_agent(user),
+        room=room,
+        last_event_id=last_event_id,
+        session_key=session_key,
+        expires_at=expires_at,
+    )

@@ -11,10 +11,10 @@ import asyncio
 import io
 import json
 import logging
+import time
 from collections import deque
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from channels.layers import get_channel_layer
@@ -23,10 +23,10 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import conf, events, limits, presence
+from .. import access, audience, conf, limits, presence
 from . import auth, wire
 from .flow import flow_for
-from .hub import hub_for, load_messages, stream_position
+from .hub import hub_for, in_worker_thread, load_messages, stream_position
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ def _open_request(scope, body):
             return None, language, auth.StreamRefused(503, detail, "unavailable")
 
 
+open_request = in_worker_thread(_open_request)
+
+
 class EventStreamConsumer(AsyncHttpConsumer):
     """Serve with ``oscar_chat.asgi.wrap(django_asgi_app)`` (or route ``EventStreamConsumer.as_asgi()``)."""
 
@@ -63,6 +66,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.closed = False
         self.overflowed = False
         self.sending = False
+        self.grant = None
+        self.revoked = False
+        self.expiry = None  # timer ending the stream when its token expires
+        self.unheld = asyncio.Event()  # cleared while the hub re-checks our access
+        self.unheld.set()
         self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
         self.slot = None  # of the user's open streams (oscar_chat.limits)
 
@@ -103,12 +111,18 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.scope.get("method") not in ("GET", "HEAD"):
             await self._refuse(405, _("Method not allowed."), extra=[(b"allow", b"GET")])
             return False
-        stream, language, refused = await database_sync_to_async(_open_request)(self.scope, body)
+        stream, language, refused = await open_request(self.scope, body)
         if refused is not None:
             with translation.override(language):
                 await self._refuse(refused.status, refused.detail, code=refused.code)
             return False
         self.user, self.is_agent, self.room_id = stream.user, stream.is_agent, stream.room.pk if stream.room else None
+        self.grant = access.Grant(
+            user_id=stream.user.pk,
+            agent=stream.is_agent,
+            session_key=stream.session_key,
+            expires_at=stream.expires_at,
+        )
         self.slot = await limits.take_stream_slot(self.user)  # released in _close
         if self.slot is None:
             with translation.override(language):
@@ -120,7 +134,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             if layer is None:
                 raise RuntimeError("no channel layer is configured (CHANNEL_LAYERS)")
             self.hub = hub_for(layer)
-            await self.hub.attach(self, self._groups())
+            await self.hub.attach(self, audience.stream_keys(self.user.pk, self.is_agent, self.room_id))
         except Exception:  # noqa: BLE001 - layer down or misconfigured: a clear 503, never a 500
             logger.exception("oscar_chat: cannot open an event stream")
             self.hub = None
@@ -147,21 +161,24 @@ class EventStreamConsumer(AsyncHttpConsumer):
             logger.exception("oscar_chat: could not replay missed messages")
             await self._end()
             return False
+        if self.revoked:
+            await self._end()
+            return False
+        if self.grant.expires_at is not None:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, self.grant.expires_at - time.time())
+            self.expiry = loop.call_later(delay, self.revoke, "token expired")
         self.writer = asyncio.ensure_future(self._write_loop())
         return True
-
-    def _groups(self):
-        if self.room_id is not None:
-            return [events.room_group(self.room_id)]
-        if self.is_agent:
-            # Their own rooms as a customer (rare, but possible) come through their own group.
-            return [events.AGENTS_GROUP, events.user_group(self.user.pk)]
-        return [events.user_group(self.user.pk)]
 
     async def _replay(self, last_event_id):
         """``retry:``, then the missed messages (or ``reset``); then live events take over."""
         retry = conf.get("SSE_RETRY_MS")
-        current = await stream_position()
+        # Where the hub is: every message after it will be offered to us. Only a client that
+        # saw further (on another process) makes us ask the database where the stream is.
+        current = self.hub.position
+        if last_event_id is not None and last_event_id > current:
+            current = max(current, await stream_position())
         if last_event_id is None:
             chunks = [wire.preamble(retry, event_id=current)]
         elif last_event_id > current:
@@ -209,35 +226,21 @@ class EventStreamConsumer(AsyncHttpConsumer):
 
     # Offered by the hub (synchronous: no waiting inside the hub's loop) -----------------
 
-    def offer_message(self, seq, room_id, customer_id, chunk):
-        if self.closed:
+    def offer_message(self, seq, chunk):
+        """A message of our audience (the hub offers each message to its recipients only)."""
+        if self.closed or self.revoked:
             return
-        if self.room_id is not None:
-            visible = room_id == self.room_id
-        else:
-            visible = self.is_agent or customer_id == self.user.pk
         if self.replaying:
-            if visible:
-                self.pending.append((seq, chunk))
+            self.pending.append((seq, chunk))
             return
         if seq <= self.position:
-            return
+            return  # sent by the replay already
         self.position = seq
-        if visible:
-            self._push(seq, chunk)
+        self._push(seq, chunk)
 
-    def offer_event(self, payload, frames):
-        if self.closed or payload.get("exclude_user") == self.user.pk:
+    def offer_event(self, chunk):
+        if self.closed or self.revoked:
             return
-        group = payload.get("group")
-        own_room = payload.get("customer") == self.user.pk
-        if group == events.AGENTS_GROUP and own_room:
-            return  # this agent gets it from their own group, as the customer they are there
-        view = "agent" if self.is_agent and not own_room and group != events.user_group(self.user.pk) else "customer"
-        chunk = frames.get(view)
-        if chunk is None:
-            data = payload.get("agent_data", payload["data"]) if view == "agent" else payload["data"]
-            chunk = frames[view] = wire.frame(payload["event"], data)
         self._push(None, chunk)
 
     def _push(self, seq, chunk):
@@ -249,6 +252,30 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self.pending.append((seq, chunk))
         self.wakeup.set()
+
+    # Access (the hub re-checks it when Django says it changed) ---------------------
+
+    def hold(self):
+        """Send nothing until ``release`` or ``revoke``."""
+        self.unheld.clear()
+
+    def release(self):
+        self.unheld.set()
+
+    def revoke(self, reason):
+        """Access is gone: drop what waits, send nothing more, end the response."""
+        if self.revoked or self.closed:
+            return
+        self.revoked = True
+        logger.info("oscar_chat: ending the event stream of user %s: %s", self.user.pk, reason)
+        self.pending.clear()
+        self.unheld.set()
+        if self.expiry is not None:
+            self.expiry.cancel()
+        if self.writer is None:
+            return  # still opening: _open sees ``revoked`` and ends it
+        self.writer.cancel()
+        asyncio.ensure_future(self._end())
 
     # Writing -----------------------------------------------------------------------
 
@@ -275,6 +302,10 @@ class EventStreamConsumer(AsyncHttpConsumer):
             if not writable.is_set():
                 # The client is not reading; hold events (up to max_buffered) until it does.
                 await writable.wait()
+            if not self.unheld.is_set():
+                await self.unheld.wait()
+            if self.revoked:
+                return
             chunks = b"".join(chunk for _seq, chunk in self.pending)
             self.pending.clear()
             self.sending = True
@@ -314,6 +345,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self.closed = True
         self.pending.clear()
+        if self.expiry is not None:
+            self.expiry.cancel()
         if self.writer is not None:
             self.wakeup.set()
             if self.flow is not None:

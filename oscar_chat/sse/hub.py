@@ -1,27 +1,36 @@
 """One hub per server process (per event loop): the channel-layer side of every local stream.
 
-The hub holds a single channel of the layer. It subscribes it once to each group some local
-stream needs (reference counted: the last stream to leave a group unsubscribes it), and to
-``oscar_chat.messages``, which carries every message once. It routes each event to the
-streams of its group, so the cost of an event in a process does not grow with the number
-of agents or tabs open there: one group message, one decoding, one encoding per view.
+The hub holds a single channel of the layer, subscribed to ``oscar_chat.messages`` (every
+write once, with every view of it) and ``oscar_chat.access``, whatever its streams: opening
+a stream costs the layer nothing. It indexes its streams by audience key
+(``oscar_chat.audience``: the agents, a customer, a room), so an event costs the streams
+that get it, not the streams that are open: one decoding, one encoding per view.
 
 Messages are delivered in ``seq`` order, each exactly once. ``seq`` is gapless and given in
-commit order (``services._next_stream_seq``), so a hole means a notification is late or was
-lost (pub/sub drops messages while Redis reconnects; on-commit publishers of different
-processes race). On a hole the hub reads the missing messages from the database; a late
-notification is then dropped as a duplicate. Every ``SSE_CATCHUP_SECONDS`` it also checks
-the database for messages that came with no notification at all (Redis down).
+commit order (``services._assign_stream_seq``), so a hole means a notification is late (on-
+commit publishers of concurrent requests race) or was lost (pub/sub drops messages while
+Redis reconnects). The hub keeps notifications that came early for ``REORDER_SECONDS``,
+waiting for the missing ones; only past that does it read the missing messages from the
+database (in a worker thread of its own), and a late notification is then dropped as a
+duplicate. Every ``SSE_CATCHUP_SECONDS`` without news it also checks the database for
+messages that came with no notification at all (Redis down).
+
+It also listens to ``oscar_chat.access``: when the access of a user changes, their local
+streams hold what they would send while the hub re-checks them (``access.lost``), then go on
+or end. Every ``SSE_ACCESS_CHECK_SECONDS`` it re-checks every local stream, as a backstop for
+changes that came with no signal.
 """
 
 import asyncio
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 
-from .. import conf, selectors
-from ..events import MESSAGES_GROUP
+from .. import access, audience, conf, payloads, selectors
+from ..events import ACCESS_GROUP, MESSAGES_GROUP
+from ..roles import agent_ids_among
 from . import wire
 
 logger = logging.getLogger(__name__)
@@ -32,6 +41,10 @@ CATCH_UP_BATCH = 200
 LAYER_RETRY_SECONDS = 1.0
 # Layers expire group members after a day (group_expiry): the hub renews its memberships.
 RENEW_GROUPS_SECONDS = 3600
+# How long notifications that came before a missing one wait for it, before the database.
+REORDER_SECONDS = 0.5
+# The groups every hub belongs to.
+HUB_GROUPS = (MESSAGES_GROUP, ACCESS_GROUP)
 
 _hubs = weakref.WeakKeyDictionary()
 
@@ -47,25 +60,44 @@ def hub_for(layer):
 
 def stats():
     """What the streams of this process hold, for monitoring: per event loop, the streams,
-    the groups subscribed and whether the hub's task runs."""
+    the audience keys listened to and whether the hub's task runs."""
     return [
-        {"streams": len(hub.streams), "groups": sorted(hub.groups), "running": hub.running, "position": hub.position}
+        {
+            "streams": len(hub.streams),
+            "audiences": len(hub.audiences),
+            "running": hub.running,
+            "position": hub.position,
+        }
         for hub in list(_hubs.values())
     ]
 
 
+def in_worker_thread(function):
+    """``function`` run in a thread of the default executor, not Channels' single database
+    thread (stream opens and repairs must not queue behind each other). The connection is
+    checked like a request's: before (a stale one is closed) and after (returned to the
+    pool, or closed, as CONN_MAX_AGE says)."""
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
 def _load_messages(after, upto, limit, user=None, room_id=None):
     """``(seq, room id, customer id, Message JSON)`` of the messages ``after < seq <= upto``."""
-    from ..api.serializers import message_data
-
-    return [
-        (m.seq, m.room_id, m.room.user_id, message_data(m))
-        for m in selectors.stream_messages(after=after, upto=upto, user=user, room_id=room_id, limit=limit)
-    ]
+    messages = selectors.stream_messages(after=after, upto=upto, user=user, room_id=room_id, limit=limit)
+    agent_ids = agent_ids_among({m.sender for m in messages})
+    return [(m.seq, m.room_id, m.room.user_id, payloads.message_data(m, agent_ids=agent_ids)) for m in messages]
 
 
-load_messages = database_sync_to_async(_load_messages)
-stream_position = database_sync_to_async(selectors.stream_position)
+load_messages = in_worker_thread(_load_messages)
+stream_position = in_worker_thread(selectors.stream_position)
+check_access = in_worker_thread(access.lost)
 
 
 class Hub:
@@ -76,65 +108,60 @@ class Hub:
         # The seq of the last message handed to the streams: all before it were handed too.
         self.position = 0
         self.streams = set()
-        self.groups = {}  # group name -> set of streams
+        self.audiences = {}  # audience key -> set of streams
+        self.by_user = {}  # user id -> set of streams
+        self.early = {}  # seq -> notification that came before a missing one
+        self.early_since = None  # loop time the oldest early notification came
+        self._checks = set()  # running access re-checks
         self._lock = asyncio.Lock()
 
     @property
     def running(self):
         return self.task is not None
 
-    async def attach(self, stream, groups):
-        """Subscribe ``stream`` to ``groups`` and to every message from now on.
+    async def attach(self, stream, keys):
+        """Offer ``stream`` every event for ``keys`` and every message from now on.
 
-        From its return, ``stream.offer_message`` gets every message with a seq above a
-        position no greater than ``stream_position()`` read afterwards: a stream that then
-        replays up to that position misses nothing.
+        From its return, ``stream.offer_message`` gets every message of its audience with a
+        seq above ``self.position`` (read at any time afterwards): a stream that then replays
+        up to that position misses nothing.
         """
         async with self._lock:
             if self.task is None:
                 await self._start()
-            joined = []
-            try:
-                for group in groups:
-                    if group not in self.groups:
-                        await self.layer.group_add(group, self.channel)
-                        self.groups[group] = set()
-                    self.groups[group].add(stream)
-                    joined.append(group)
-            except BaseException:
-                for group in joined:
-                    self.groups[group].discard(stream)
-                await self._drop_empty_groups()
-                if not self.streams:
-                    await self._stop()
-                raise
+            for key in keys:
+                self.audiences.setdefault(key, set()).add(stream)
+            stream.audience_keys = list(keys)
             self.streams.add(stream)
+            self.by_user.setdefault(stream.grant.user_id, set()).add(stream)
 
     async def detach(self, stream):
         async with self._lock:
             self.streams.discard(stream)
-            for members in self.groups.values():
-                members.discard(stream)
-            await self._drop_empty_groups()
+            for key in getattr(stream, "audience_keys", ()):
+                members = self.audiences.get(key)
+                if members is not None:
+                    members.discard(stream)
+                    if not members:
+                        del self.audiences[key]
+            own = self.by_user.get(stream.grant.user_id)
+            if own is not None:
+                own.discard(stream)
+                if not own:
+                    del self.by_user[stream.grant.user_id]
             if not self.streams and self.task is not None:
                 await self._stop()
-
-    async def _drop_empty_groups(self):
-        for group in [g for g, members in self.groups.items() if not members]:
-            del self.groups[group]
-            try:
-                await self.layer.group_discard(group, self.channel)
-            except Exception:  # noqa: BLE001 - the layer is down; its subscription dies with it
-                logger.warning("oscar_chat: could not leave group %s", group, exc_info=True)
 
     async def _start(self):
         self.channel = await self.layer.new_channel()
         try:
-            await self.layer.group_add(MESSAGES_GROUP, self.channel)
+            for group in HUB_GROUPS:
+                await self.layer.group_add(group, self.channel)
             self.position = await stream_position()
         except BaseException:
             await self._release_channel()
             raise
+        self.early.clear()
         self.task = asyncio.ensure_future(self._run())
 
     async def _stop(self):
@@ -151,25 +178,34 @@ class Hub:
         channel, self.channel = self.channel, None
         if channel is None:
             return
-        try:
-            await self.layer.group_discard(MESSAGES_GROUP, channel)
-        except Exception:  # noqa: BLE001
-            logger.warning("oscar_chat: could not leave group %s", MESSAGES_GROUP, exc_info=True)
+        for group in HUB_GROUPS:
+            try:
+                await self.layer.group_discard(group, channel)
+            except Exception:  # noqa: BLE001
+                logger.warning("oscar_chat: could not leave group %s", group, exc_info=True)
 
     async def _run(self):
-        interval = float(conf.get("SSE_CATCHUP_SECONDS"))
+        interval = min(float(conf.get("SSE_CATCHUP_SECONDS")), float(conf.get("SSE_ACCESS_CHECK_SECONDS")))
+        check_every = float(conf.get("SSE_ACCESS_CHECK_SECONDS"))
         loop = asyncio.get_running_loop()
         renew_at = loop.time() + RENEW_GROUPS_SECONDS
+        check_at = loop.time() + check_every
         receiving = None
         try:
             while True:
                 if loop.time() > renew_at:
                     renew_at = loop.time() + RENEW_GROUPS_SECONDS
                     await self._renew_groups()
+                if loop.time() > check_at:
+                    check_at = loop.time() + check_every
+                    self._recheck(list(self.streams))
                 if receiving is None:
                     # Never cancelled to time out: some layers drop the channel when a receive is cancelled.
                     receiving = asyncio.ensure_future(self.layer.receive(self.channel))
-                done, _ = await asyncio.wait({receiving}, timeout=interval)
+                timeout = interval
+                if self.early:
+                    timeout = max(0.0, self.early_since + REORDER_SECONDS - loop.time())
+                done, _ = await asyncio.wait({receiving}, timeout=timeout)
                 try:
                     if receiving in done:
                         finished, receiving = receiving, None
@@ -179,8 +215,11 @@ class Hub:
                             logger.warning("oscar_chat: channel layer receive failed (%r); retrying", exc)
                             await asyncio.sleep(LAYER_RETRY_SECONDS)
                             continue
-                        await self._handle(payload)
-                    else:
+                        self._handle(payload, loop.time())
+                    if not self.early and receiving is not None or self.early and (
+                        loop.time() >= self.early_since + REORDER_SECONDS
+                    ):
+                        # Quiet for a while, or a hole that did not fill in time: ask the database.
                         await self._catch_up()
                 except asyncio.CancelledError:
                     raise
@@ -188,6 +227,8 @@ class Hub:
                     logger.exception("oscar_chat: event hub error")
                     await asyncio.sleep(LAYER_RETRY_SECONDS)
         finally:
+            for check in list(self._checks):
+                check.cancel()
             if receiving is not None:
                 receiving.cancel()
                 try:
@@ -197,28 +238,65 @@ class Hub:
 
     async def _renew_groups(self):
         async with self._lock:
-            for group in [MESSAGES_GROUP, *self.groups]:
+            for group in HUB_GROUPS:
                 try:
                     await self.layer.group_add(group, self.channel)
                 except Exception:  # noqa: BLE001
                     logger.warning("oscar_chat: could not renew group %s", group, exc_info=True)
 
-    async def _handle(self, payload):
+    def _handle(self, payload, now):
         kind = payload.get("type")
         if kind == "chat.message":
             seq = payload.get("seq")
             if not isinstance(seq, int) or seq <= self.position:
                 return  # already handed out (a late or repeated notification)
-            if seq == self.position + 1:
-                self._deliver(seq, payload["room"], payload["customer"], payload["data"])
-            else:
-                await self._catch_up()
+            if seq != self.position + 1:
+                if not self.early:
+                    self.early_since = now
+                self.early[seq] = payload
+                return
+            self._deliver_notified(payload)
+            # The ones that waited for it, as far as they follow on.
+            while self.position + 1 in self.early:
+                self._deliver_notified(self.early.pop(self.position + 1))
+            if not self.early:
+                self.early_since = None
         elif kind == "chat.event":
-            members = self.groups.get(payload.get("group"))
+            self._offer_event(payload)
+        elif kind == "chat.access":
+            self._access_changed(payload.get("users") or (), payload.get("session"))
+
+    def _deliver_notified(self, payload):
+        self._deliver(payload["seq"], payload["room"], payload["customer"], payload["data"])
+        views = payload.get("room_views")
+        if views:
+            self._offer_event(
+                {"event": "room", "room": payload["room"], "customer": payload["customer"], "views": views}
+            )
+
+    def _recipients(self, room_id, customer_id):
+        found = set()
+        for key in audience.event_keys(room_id, customer_id):
+            members = self.audiences.get(key)
             if members:
-                frames = {}
-                for stream in list(members):
-                    stream.offer_event(payload, frames)
+                found.update(members)
+        return found
+
+    def _offer_event(self, payload):
+        recipients = self._recipients(payload["room"], payload["customer"])
+        if not recipients:
+            return
+        excluded = payload.get("exclude_user")
+        views = payload["views"]
+        frames = {}
+        for stream in recipients:
+            if excluded is not None and stream.grant.user_id == excluded:
+                continue
+            view = audience.view_for(stream.grant.user_id, stream.grant.agent, payload["customer"])
+            chunk = frames.get(view)
+            if chunk is None:
+                chunk = frames[view] = wire.frame(payload["event"], views.get(view) or views["customer"])
+            stream.offer_event(chunk)
 
     async def _catch_up(self):
         """Hand out, in order, every committed message after ``position``."""
@@ -227,17 +305,65 @@ class Hub:
             # The sequence went back: the database was restored or emptied under us.
             logger.warning("oscar_chat: stream position went back from %s to %s", self.position, target)
             self.position = target
+            self.early.clear()
         while target > self.position:
             batch = await load_messages(self.position, target, CATCH_UP_BATCH)
             for seq, room_id, customer_id, data in batch:
                 if seq > self.position:
-                    self._deliver(seq, room_id, customer_id, data)
+                    early = self.early.pop(seq, None)
+                    if early is not None:
+                        self._deliver_notified(early)
+                    else:
+                        self._deliver(seq, room_id, customer_id, data)
             if len(batch) < CATCH_UP_BATCH:
                 # Seqs up to target with no message left belong to deleted messages.
                 self.position = max(self.position, target)
+        for seq in [seq for seq in self.early if seq <= self.position]:
+            del self.early[seq]
+        # What is left came after target: it waits for its turn again.
+        self.early_since = asyncio.get_running_loop().time() if self.early else None
 
     def _deliver(self, seq, room_id, customer_id, data):
         self.position = seq
+        recipients = self._recipients(room_id, customer_id)
+        if not recipients:
+            return
         encoded = wire.frame("message", data, event_id=seq)
-        for stream in list(self.streams):
-            stream.offer_message(seq, room_id, customer_id, encoded)
+        for stream in recipients:
+            stream.offer_message(seq, encoded)
+
+    # Access -------------------------------------------------------------------------
+
+    def _access_changed(self, user_ids, session_key):
+        streams = [stream for pk in user_ids for stream in self.by_user.get(pk, ())]
+        if session_key:
+            # That session logged out: its streams end now, with no need to ask anyone.
+            for stream in [s for s in streams if s.grant.session_key == session_key]:
+                stream.revoke("logged out")
+            streams = [s for s in streams if s.grant.session_key != session_key]
+        self._recheck(streams)
+
+    def _recheck(self, streams):
+        """Hold ``streams`` while their access is read afresh; then release or end each."""
+        streams = [stream for stream in streams if not stream.closed and not stream.revoked]
+        if not streams:
+            return
+        for stream in streams:
+            stream.hold()
+        check = asyncio.ensure_future(self._check(streams))
+        self._checks.add(check)
+        check.add_done_callback(self._checks.discard)
+
+    async def _check(self, streams):
+        try:
+            lost = await check_access({stream.grant for stream in streams})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - cannot tell: end them (fail closed); clients resume elsewhere
+            logger.exception("oscar_chat: could not re-check the access of event streams")
+            lost = {stream.grant for stream in streams}
+        for stream in streams:
+            if stream.grant in lost:
+                stream.revoke("access changed")
+            else:
+                stream.release()

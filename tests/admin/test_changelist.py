@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from oscar_chat import services
-from oscar_chat.events import AGENTS_GROUP, user_group
+from oscar_chat.events import MESSAGES_GROUP
 from oscar_chat.models import ChatMessage, ChatRoom
 
 from .conftest import CHANGELIST
@@ -174,15 +174,15 @@ class TestActions:
         self, signed_in, agent, customer, make_room, chat_events, django_capture_on_commit_callbacks
     ):
         room = make_room(customer, "Help", "hi")
-        customer_stream = chat_events(user_group(customer.pk))
+        published = chat_events(MESSAGES_GROUP)
         with django_capture_on_commit_callbacks(execute=True):
             response = self.act(signed_in(agent), "assign_to_me", [room])
 
         room.refresh_from_db()
         assert room.admin == agent
         assert "1 conversation assigned to you." in response.content.decode()
-        events = [e for e in customer_stream.events() if e["event"] == "room"]
-        assert events and events[-1]["data"]["admin"]["name"] == "Budi Santoso"
+        events = [e for e in published.events() if e["event"] == "room" and e["customer"] == customer.pk]
+        assert events and events[-1]["views"]["customer"]["admin"]["name"] == "Budi Santoso"
 
     @pytest.mark.parametrize(
         "action,field,value",
@@ -198,13 +198,13 @@ class TestActions:
         action, field, value,
     ):
         rooms = [make_room(customer, "One", "a"), make_room(customer, "Two", "b")]
-        agents_stream = chat_events(AGENTS_GROUP)
+        published = chat_events(MESSAGES_GROUP)
         with django_capture_on_commit_callbacks(execute=True):
             self.act(signed_in(agent), action, rooms)
 
         assert [getattr(r, field) for r in ChatRoom.objects.order_by("pk")] == [value, value]
-        published = {e["room"]: e["data"][field] for e in agents_stream.events() if e["event"] == "room"}
-        assert published == {rooms[0].pk: value, rooms[1].pk: value}
+        changed = {e["room"]: e["views"]["agent"][field] for e in published.events() if e["event"] == "room"}
+        assert changed == {rooms[0].pk: value, rooms[1].pk: value}
 
     def test_reopen_and_a_logged_change(self, signed_in, agent, customer, make_room):
         from django.contrib.admin.models import LogEntry

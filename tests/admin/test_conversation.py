@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import create_order, create_product
 
-from oscar_chat.events import user_group
+from oscar_chat.events import MESSAGES_GROUP
 from oscar_chat.models import CannedResponse, ChatMessage
 
 from .conftest import CHANGELIST, room_url
@@ -59,7 +59,7 @@ def test_opening_marks_the_customer_messages_read_and_tells_the_customer(
 ):
     room = make_room(customer, "Hello?", "anyone there?", "hello?")
     assert room.agent_unread_count == 2
-    customer_stream = chat_events(user_group(customer.pk))
+    published = chat_events(MESSAGES_GROUP)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in(agent).get(room_url(room))
@@ -68,8 +68,8 @@ def test_opening_marks_the_customer_messages_read_and_tells_the_customer(
     assert room.agent_unread_count == 0 and room.is_read
     assert not ChatMessage.objects.filter(room=room, is_read=False).exists()
     assert response.context["chat_config"]["room"]["unread_count"] == 0
-    read = [e for e in customer_stream.events() if e["event"] == "read"]
-    assert read and read[0]["data"]["reader"]["name"] == "Budi Santoso"
+    read = [e for e in published.events() if e["event"] == "read" and e["customer"] == customer.pk]
+    assert read and read[0]["views"]["customer"]["reader"]["name"] == "Budi Santoso"
 
 
 def test_agent_gets_composer_controls_agents_and_quick_replies(signed_in, agent, agent2, customer, make_room):

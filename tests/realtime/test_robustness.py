@@ -84,7 +84,7 @@ def test_200_streams_opened_and_closed_leave_nothing_behind(live):
 
     for state in (after_cycles, after_crowd):
         assert state["consumers"] == 0  # no stream object survives
-        assert all(hub == {**hub, "streams": 0, "groups": [], "running": False} for hub in state["hubs"])
+        assert all(hub == {**hub, "streams": 0, "audiences": 0, "running": False} for hub in state["hubs"])
         assert state["tasks"] <= baseline["tasks"]  # no task left running
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:  # the server runs on the Redis layer: it dropped every subscription too

@@ -1,0 +1,95 @@
+"""The JSON shapes of the contract (API.md: User summary, Room, Message), built by plain functions.
+
+The API, the admin, the events and the stream all build their JSON here, so a shape is
+written once and the send path costs no serializer machinery. ``api.serializers`` keeps the
+DRF serializers that document these shapes in the schema and validate input; a test keeps
+the two in step.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from .models import ChatMessage, ChatRoom
+from .products import unavailable
+from .roles import display_name, is_agent
+
+
+def _datetime(value: datetime | None) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as ``Z``."""
+    if value is None:
+        return None
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def user_summary(user, agent_ids=None) -> dict:
+    """``agent_ids``: the agents among the users of a list, when the caller knows them."""
+    return {
+        "id": user.pk,
+        "name": display_name(user),
+        "is_agent": user.pk in agent_ids if agent_ids is not None else is_agent(user),
+    }
+
+
+def room_data(room: ChatRoom, *, viewer_is_customer: bool, agent_ids=None) -> dict:
+    """A room as its customer (``viewer_is_customer``) or an agent sees it."""
+    unread = room.customer_unread_count if viewer_is_customer else room.agent_unread_count
+    return {
+        "id": room.pk,
+        "subject": room.subject,
+        "status": room.status,
+        "priority": room.priority,
+        "user": user_summary(room.user, agent_ids),
+        "admin": user_summary(room.admin, agent_ids) if room.admin_id is not None else None,
+        "last_message": room.last_message,
+        "last_activity": _datetime(room.last_activity),
+        "created_at": _datetime(room.created_at),
+        "is_read": unread == 0,
+        "unread_count": unread,
+        # API.md 1.1 (docs/operations.md)
+        "first_response_at": _datetime(room.first_response_at),
+        "resolved_at": _datetime(room.resolved_at),
+        "rating": {"score": room.rating_score, "comment": room.rating_comment} if room.rating_score else None,
+    }
+
+
+def _product(message: ChatMessage, live_cards):
+    if message.message_type != ChatMessage.MessageType.PRODUCT:
+        return None
+    if live_cards is not None:
+        # Built in one batch for the viewer; a product missing from it is gone or hidden.
+        return live_cards.get(message.product_id) or unavailable(message.product_snapshot)
+    product = message.product
+    if product is None or not product.is_public:
+        return unavailable(message.product_snapshot)
+    return message.product_snapshot
+
+
+def _attachment(message: ChatMessage):
+    if not message.attachment:
+        return None
+    return {
+        "url": message.attachment.url,
+        "name": message.attachment_name,
+        "size": message.attachment_size or 0,
+        "content_type": message.attachment_content_type,
+    }
+
+
+def message_data(message: ChatMessage, *, live_cards=None, agent_ids=None) -> dict:
+    """``live_cards``: product cards priced for the viewer (``products.live_cards``)."""
+    return {
+        "id": message.pk,
+        "room": message.room_id,
+        "sender": user_summary(message.sender, agent_ids),
+        "message": message.message,
+        "message_type": message.message_type,
+        "product": _product(message, live_cards),
+        "attachment": _attachment(message),
+        "is_read": message.is_read,
+        "created_at": _datetime(message.created_at),
+        "client_id": message.client_id,
+    }
