@@ -13,7 +13,8 @@ DEFAULTS = {
     # Rooms a customer may open per window of seconds (rooms agents open are not limited; None: no limit).
     "RATE_LIMIT_ROOMS": 10,
     "RATE_LIMIT_ROOMS_WINDOW": 3600,
-    # Largest IMAGE/FILE upload in bytes, and the content types accepted for each.
+    # Largest IMAGE/FILE upload in bytes, and the content types accepted for each (checked by
+    # content: images must decode with Pillow; HTML, SVG, XML and scripts are never accepted).
     "MAX_UPLOAD_SIZE": 10 * 1024 * 1024,
     "IMAGE_CONTENT_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp"],
     "FILE_CONTENT_TYPES": [
@@ -25,6 +26,9 @@ DEFAULTS = {
         "image/webp",
         "application/zip",
     ],
+    # Alias in STORAGES of the private storage of attachments (a private bucket, say); when
+    # STORAGES has no such alias, a folder "oscar_chat_private" beside MEDIA_ROOT.
+    "ATTACHMENT_STORAGE": "oscar_chat_attachments",
     # Code of the product attribute shown as a card's brand.
     "BRAND_ATTRIBUTE": "brand",
     # Size of a product card's image, as Oscar's thumbnailer takes it ("width x height").

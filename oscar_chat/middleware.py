@@ -16,6 +16,7 @@ import sys
 
 from django.core.signals import got_request_exception
 from django.http import JsonResponse
+from django.utils.cache import add_never_cache_headers
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -80,10 +81,12 @@ class APIErrorsMiddleware:
                 status=503,
             )
             answer["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+            add_never_cache_headers(answer)  # like every answer of the API (API.md 1.1)
             return answer
         status = response.status_code
         answer = JsonResponse({"detail": _error_detail(status)}, status=status)
         for header in ("Retry-After", "Allow", "WWW-Authenticate"):
             if header in response:
                 answer[header] = response[header]
+        add_never_cache_headers(answer)
         return answer

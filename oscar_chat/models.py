@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .attachments import attachment_storage, upload_to
+
 PREVIEW_LENGTH = 100
 
 
@@ -106,7 +108,10 @@ class ChatMessage(models.Model):
     # The product card as it was shown when shared: it still renders after the product
     # is deleted or unpublished.
     product_snapshot = models.JSONField(null=True, blank=True, editable=False)
-    attachment = models.FileField(_("attachment"), upload_to="oscar_chat/%Y/%m/", blank=True)
+    # In the private storage, under a random name; served by the API to those who see the room.
+    attachment = models.FileField(
+        _("attachment"), upload_to=upload_to, storage=attachment_storage, max_length=255, blank=True
+    )
     attachment_name = models.CharField(max_length=255, blank=True)
     attachment_size = models.PositiveBigIntegerField(null=True, blank=True)
     attachment_content_type = models.CharField(max_length=100, blank=True)

@@ -8,6 +8,7 @@ the two in step.
 
 from datetime import datetime
 
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from .models import ChatMessage, ChatRoom
@@ -68,11 +69,20 @@ def _product(message: ChatMessage, live_cards):
     return message.product_snapshot
 
 
+def attachment_url(message: ChatMessage) -> str | None:
+    """Path of the API's view serving ``message``'s file (never the storage's own URL: the files
+    are private); None where the API is not mounted."""
+    try:
+        return reverse("oscar_chat_api:attachment", args=[message.pk])
+    except NoReverseMatch:
+        return None
+
+
 def _attachment(message: ChatMessage):
     if not message.attachment:
         return None
     return {
-        "url": message.attachment.url,
+        "url": attachment_url(message),
         "name": message.attachment_name,
         "size": message.attachment_size or 0,
         "content_type": message.attachment_content_type,

@@ -26,6 +26,16 @@ def get_visible_room(user, room_id):
         return None
 
 
+def get_visible_attachment(user, message_id):
+    """The message of ``message_id`` if it carries a file and ``user`` may see its room, else None."""
+    return (
+        ChatMessage.objects.filter(pk=message_id, room__in=rooms_visible_to(user))
+        .exclude(attachment="")
+        .only("pk", "room_id", "attachment", "attachment_name", "attachment_content_type")
+        .first()
+    )
+
+
 def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=False, assigned=None):
     """Apply the list filters of ``GET rooms``. ``assigned`` is ``"me"``, ``"none"`` or a user id."""
     if statuses:

@@ -11,10 +11,11 @@ from django.conf import settings  # noqa: E402 - after Django is set up
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from oscar_chat.asgi import wrap  # noqa: E402
+from sandbox.guard import LoopbackOnly  # noqa: E402
 
 # Static files are served by daphne itself in the sandbox; a store puts them behind its web server.
 if settings.DEBUG:
     django_application = ASGIStaticFilesHandler(django_application)
 
 # The chat's event stream (GET /api/chat/sse) beside the store.
-application = wrap(django_application)
+application = LoopbackOnly(wrap(django_application), settings.SECRET_KEY)

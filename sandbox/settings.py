@@ -2,10 +2,11 @@
 
 Environment: DATABASE_URL (default: SQLite file under sandbox/; PostgreSQL gets a connection
 pool of DATABASE_POOL_SIZE, default 10), REDIS_URL (default: the in-memory channel layer, one
-process), MEDIA_ROOT, SECRET_KEY, DEBUG.
+process), MEDIA_ROOT, SECRET_KEY (without it, loopback only), DEBUG.
 """
 
 import os
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlparse
@@ -14,9 +15,13 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F401,F403 - Oscar's OSCAR_* defaults
 
+from sandbox.guard import PUBLIC_KEY, refuse_public_bind
+
 BASE_DIR = Path(__file__).resolve().parent
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "sandbox-only-not-secret-change-me-in-a-real-store")
+# The default key is public: with it the sandbox serves loopback only (sandbox/guard.py).
+SECRET_KEY = os.environ.get("SECRET_KEY", PUBLIC_KEY)
+refuse_public_bind(SECRET_KEY, sys.argv)
 DEBUG = os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["*"]
 

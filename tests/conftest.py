@@ -1,6 +1,7 @@
 import functools
 import os
 import socket
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
@@ -58,6 +59,23 @@ def needs_postgres(settings):
 def needs_redis():
     require_service(redis_reachable(), "Redis (REDIS_URL)")
     return redis_url()
+
+
+@pytest.fixture
+def file_stores(settings, tmp_path):
+    """A temporary public MEDIA_ROOT and private attachments' folder: ``.media``, ``.private`` (Paths)."""
+    media, private = tmp_path / "media", tmp_path / "private"
+    media.mkdir()
+    private.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "oscar_chat_attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(private)},
+        },
+    }
+    return SimpleNamespace(media=media, private=private)
 
 
 @functools.cache

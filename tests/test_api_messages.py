@@ -194,9 +194,9 @@ def test_a_product_message_carries_the_product_card(api, customer, room):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
+def media(file_stores):
+    """Where files could land: the public media and the private attachments' folder."""
+    return file_stores.media.parent
 
 
 def png_file(name="photo.png"):
@@ -210,7 +210,7 @@ def test_an_image_message_is_a_multipart_upload(api, customer, room, media):
     assert response.status_code == 201
     attachment = response.json()["attachment"]
     assert (attachment["name"], attachment["content_type"]) == ("photo.png", "image/png")
-    assert attachment["size"] > 0 and attachment["url"].startswith("/media/")
+    assert attachment["size"] > 0 and attachment["url"] == f"/api/chat/attachments/{response.json()['id']}"
     assert fresh(room).last_message == "🖼 photo.png"
 
 

@@ -74,7 +74,7 @@ QUERY_CASES = (
     + [("customer", ROOM, {"before": "5", "after": "2"})]
 )
 
-BAD_ROOM_IDS = ["0", "-1", str(HUGE), str(2**63), str(2**63 - 1), "1e3", "%00", "１", "abc", "1.0"]
+BAD_ROOM_IDS = ["0", "-1", str(HUGE), str(2**63), "1e3", "%00", "１", "abc", "1.0"]
 PATH_CASES = [
     (method, template.replace("{room}", bad_id))
     for bad_id in BAD_ROOM_IDS
@@ -137,8 +137,9 @@ def test_bad_query_parameters_are_refused(api, world, who, path, query):
 
 @pytest.mark.parametrize("who", ["customer", "agent"])
 @pytest.mark.parametrize(("method", "path"), PATH_CASES)
-def test_bad_room_ids_in_the_path_are_404(api, world, who, method, path):
+def test_bad_room_ids_in_the_path_are_400(api, world, who, method, path):
+    # API.md 1.1: ids are ASCII digits (1 to 2**63-1); anything else is a 400.
     before = db_state()
     response = getattr(api(world["users"][who]), method)(path, {"message": "x", "is_typing": True}, format="json")
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert_refused(response, before)

@@ -5,6 +5,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
+from ..ids import parse_id
 from .selectors import agent_choices
 
 
@@ -22,9 +23,9 @@ class AssigneeFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if value not in ("me", "none") and not value.isdigit():
+        assigned = value if value in ("me", "none") else parse_id(value)
+        if assigned is None:
             raise IncorrectLookupParameters(value)
-        assigned = value if value in ("me", "none") else int(value)
         return selectors.filter_rooms(queryset, request.user, assigned=assigned)
 
 

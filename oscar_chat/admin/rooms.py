@@ -18,6 +18,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from .. import audience, conf, selectors, services
 from ..api.serializers import message_data, room_data, user_summary
+from ..ids import INVALID_ID, parse_id
 from ..models import ChatMessage, ChatRoom
 from ..roles import display_name, is_agent
 from ..templatetags.oscar_chat import _currency_formats
@@ -334,8 +335,9 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
         if room is None or not self.has_view_or_change_permission(request, room):
             raise PermissionDenied
         before = request.GET.get("before")
-        if before is not None and not before.isdigit():
-            return JsonResponse({"before": [_("A message id is required.")]}, status=400)
-        messages_, has_more = selectors.room_history(room, before=int(before) if before else None)
+        before_id = parse_id(before) if before else None
+        if before and before_id is None:
+            return JsonResponse({"before": [str(INVALID_ID)]}, status=400)
+        messages_, has_more = selectors.room_history(room, before=before_id)
         return JsonResponse({"results": [message_data(m) for m in messages_], "has_more": has_more})
 

@@ -1,5 +1,6 @@
 """Authentication and permissions shared by every endpoint of the chat API."""
 
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -19,6 +20,16 @@ class IsActiveUser(BasePermission):
         return bool(user and user.is_authenticated and user.is_active)
 
 
+class NoStoreMixin:
+    """Answers of the API are personal: no browser or shared cache keeps them (API.md, version 1.1)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
+
+
 class JSONOnly(DefaultContentNegotiation):
     """Every answer of the API is JSON (API.md), whatever the client's Accept header asks for."""
 
@@ -26,7 +37,7 @@ class JSONOnly(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class ChatAPIView(APIView):
+class ChatAPIView(NoStoreMixin, APIView):
     # JWT first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
     authentication_classes = [JWTAuthentication, SessionAuthentication]
@@ -42,3 +53,4 @@ class ChatAPIView(APIView):
     def get_exception_handler(self):
         # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.
         return chat_exception_handler
+

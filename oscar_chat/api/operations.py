@@ -12,16 +12,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import selectors
+from ..ids import require_id
 from ..operations import hours, reports
 from ..operations import services as operations
 from ..roles import is_agent
 from . import serializers as s
 from .auth import ChatAPIView
-from .serializers import MAX_ID
 
 
 def _room_or_404(request, room_id):
-    room = selectors.get_visible_room(request.user, room_id) if int(room_id) <= MAX_ID else None
+    room = selectors.get_visible_room(request.user, require_id(room_id, "room_id"))
     if room is None:
         raise Http404(_("No such conversation."))
     return room

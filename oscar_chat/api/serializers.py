@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import conf, payloads
+from ..ids import IdField, parse_id
 from ..models import ChatMessage, ChatRoom
 from ..products import unavailable
 from ..roles import display_name, is_agent
@@ -116,7 +117,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.Serializer):
-    url = serializers.CharField()
+    url = serializers.CharField(help_text="GET it with the requester's credentials (session or bearer token).")
     name = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
@@ -153,7 +154,8 @@ class MessageSerializer(serializers.ModelSerializer):
         if not message.attachment:
             return None
         return {
-            "url": message.attachment.url,
+            # The API's authorising view, never the storage's own (private) URL.
+            "url": payloads.attachment_url(message),
             "name": message.attachment_name,
             "size": message.attachment_size or 0,
             "content_type": message.attachment_content_type,
@@ -179,20 +181,6 @@ def message_data(message, context=None):
 
 # Input
 
-# The largest id a database column can hold: bigger ids in the input are refused (400)
-# instead of overflowing the database driver.
-MAX_ID = 2**63 - 1
-
-
-class IdField(serializers.IntegerField):
-    """A positive object id."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
-
-
 def _comma_list(value, choices, field):
     items = [v.strip().upper() for v in value.split(",") if v.strip()]
     bad = [v for v in items if v not in choices]
@@ -206,7 +194,9 @@ class RoomListQuerySerializer(serializers.Serializer):
     priority = serializers.CharField(required=False, help_text="One priority or several, comma-separated.")
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     unread = serializers.BooleanField(required=False, default=False)
-    assigned = serializers.CharField(required=False, help_text="Agents only: me, none or a user id.")
+    assigned = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="Agents only: me, none or a user id."
+    )
 
     def validate_status(self, value):
         return _comma_list(value, ChatRoom.Status.values, "status")
@@ -217,9 +207,9 @@ class RoomListQuerySerializer(serializers.Serializer):
     def validate_assigned(self, value):
         if value in ("me", "none"):
             return value
-        # Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
-        if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
-            return int(value)
+        user_id = parse_id(value)
+        if user_id is not None:
+            return user_id
         raise serializers.ValidationError(_("Use me, none or a user id."))
 
 

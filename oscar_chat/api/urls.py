@@ -1,14 +1,16 @@
 """Mount with ``path("api/chat/", include("oscar_chat.api.urls"))``. Every path works with and without a trailing slash."""
 
 from django.urls import re_path
+from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
 from . import operations, views
 
 app_name = "oscar_chat_api"
 
-ROOM = r"rooms/(?P<room_id>[0-9]{1,19})"
-PRODUCT = r"products/(?P<product_id>[0-9]{1,19})"
+# Any path segment: the views read it with oscar_chat.ids (a 400 when it is not an id).
+ROOM = r"rooms/(?P<room_id>[^/]+)"
+PRODUCT = r"products/(?P<product_id>[^/]+)"
 
 urlpatterns = [
     re_path(r"^rooms/?$", views.RoomListView.as_view(), name="rooms"),
@@ -17,6 +19,7 @@ urlpatterns = [
     re_path(rf"^{ROOM}/read/?$", views.RoomReadView.as_view(), name="room-read"),
     re_path(rf"^{ROOM}/typing/?$", views.RoomTypingView.as_view(), name="room-typing"),
     re_path(rf"^{ROOM}/rating/?$", operations.RoomRatingView.as_view(), name="room-rating"),
+    re_path(r"^attachments/(?P<message_id>[^/]+)/?$", views.AttachmentView.as_view(), name="attachment"),
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
     re_path(r"^stats/?$", operations.StatsView.as_view(), name="stats"),
     re_path(r"^presence/?$", views.PresenceView.as_view(), name="presence"),
@@ -29,13 +32,17 @@ urlpatterns = [
     re_path(rf"^{PRODUCT}/wishlist/?$", views.ProductWishlistView.as_view(), name="product-wishlist"),
     re_path(
         r"^schema/?$",
-        SpectacularAPIView.as_view(
+        never_cache(SpectacularAPIView.as_view(
             custom_settings={
                 "TITLE": "oscar_chat API",
                 "VERSION": "1",
                 "PREPROCESSING_HOOKS": ["oscar_chat.api.schema.only_chat_endpoints"],
+                "POSTPROCESSING_HOOKS": [
+                    "drf_spectacular.hooks.postprocess_schema_enums",
+                    "oscar_chat.api.schema.ids_are_integers",
+                ],
             }
-        ),
+        )),
         name="schema",
     ),
 ]

@@ -3,7 +3,7 @@
 import logging
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
-from .. import audience, conf, selectors, services
+from .. import attachments, audience, conf, selectors, services
 from ..access import token_expiry
+from ..ids import require_id
 from ..models import ChatMessage
 from ..products import (
     basket_summary,
@@ -29,16 +30,15 @@ from ..products import (
 from ..products import services as product_services
 from ..roles import agent_ids_among, is_agent
 from . import serializers as s
-from .auth import ChatAPIView
+from .auth import ChatAPIView, NoStoreMixin
 from .pagination import RoomCursorPagination
-from .serializers import MAX_ID
 from .shop import request_basket, request_strategy
 
 logger = logging.getLogger(__name__)
 
 
 def _room_or_404(request, room_id):
-    room = selectors.get_visible_room(request.user, room_id) if int(room_id) <= MAX_ID else None
+    room = selectors.get_visible_room(request.user, require_id(room_id, "room_id"))
     if room is None:
         raise Http404(_("No such conversation."))
     return room
@@ -233,6 +233,35 @@ class RoomTypingView(ChatAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class AttachmentView(ChatAPIView):
+    """The file of an IMAGE or FILE message, for the room's customer and the agents (errors: JSON,
+    whatever an ``<img>`` asks for)."""
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        summary="An attachment's file (verified raster images inline, everything else as a download)",
+    )
+    def get(self, request, message_id):
+        message = selectors.get_visible_attachment(request.user, require_id(message_id, "message_id"))
+        if message is None:
+            raise Http404(_("No such attachment."))
+        try:
+            handle = message.attachment.open("rb")
+        except OSError as exc:
+            raise Http404(_("This file is no longer available.")) from exc
+        content_type = message.attachment_content_type or "application/octet-stream"
+        response = FileResponse(
+            handle,
+            as_attachment=not attachments.is_inline(content_type),
+            filename=attachments.download_name(message.attachment_name, content_type),
+            content_type=f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type,
+        )
+        # The browser takes the type as given, and a file opened on its own runs nothing.
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+
 class UnreadView(ChatAPIView):
     @extend_schema(
         responses=inline_serializer("Unread", {"total": serializers.IntegerField(), "rooms": serializers.IntegerField()}),
@@ -312,7 +341,7 @@ class EventStreamView(ChatAPIView):
 
 
 def _public_product_or_404(product_id):
-    product = get_public_product(product_id)
+    product = get_public_product(require_id(product_id, "product_id"))
     if product is None:
         raise Http404(_("No such product."))
     return product
@@ -377,7 +406,7 @@ class ProductWishlistView(ChatAPIView):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(APIView):
+class NotFoundView(NoStoreMixin, APIView):
     """Unknown paths under the API answer JSON, like the rest of it."""
 
     authentication_classes = []

@@ -10,6 +10,7 @@ from oscar.core.loading import get_class, get_model
 
 from .. import conf
 from ..exceptions import ValidationError
+from ..ids import parse_id
 from .cards import build_cards, card_queryset
 
 Product = get_model("catalogue", "Product")
@@ -18,7 +19,6 @@ ProductAttribute = get_model("catalogue", "ProductAttribute")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 Selector = get_class("partner.strategy", "Selector")
 
-MAX_ID = 2**63 - 1
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
 
@@ -48,17 +48,9 @@ def public_products():
     return Product.objects.filter(_visible())
 
 
-def _as_id(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 def get_shareable_product(product_id, field="product_id"):
     """The shareable product with this id; a 400 for ``field`` when there is none."""
-    number = _as_id(product_id)
+    number = parse_id(product_id)
     product = shareable_products().filter(pk=number).first() if number else None
     if product is None:
         raise ValidationError({field: [_("No public product with this id.")]})
@@ -67,7 +59,7 @@ def get_shareable_product(product_id, field="product_id"):
 
 def get_public_product(product_id):
     """A public product or public variant by id, with its card data prefetched; None if there is none."""
-    number = _as_id(product_id)
+    number = parse_id(product_id)
     if number is None:
         return None
     return card_queryset(public_products()).filter(pk=number).first()

@@ -10,12 +10,12 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .. import selectors, services
 from ..access import session_user, token_expiry
+from ..ids import parse_id
 from ..roles import is_agent
 
 # Query parameters that carry a token in other APIs: never accepted here (API.md, "auth").
 TOKEN_PARAMETERS = {"token", "access", "access_token", "jwt", "auth", "authorization", "bearer", "refresh"}
 JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$")
-MAX_ID = 2**63 - 1
 
 
 class StreamRefused(Exception):
@@ -78,9 +78,10 @@ def _parse_id(value, name):
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > MAX_ID:
+    number = parse_id(value, minimum=0)
+    if number is None:
         raise StreamRefused(400, _("%(name)s must be a non-negative integer.") % {"name": name}, "invalid")
-    return int(value)
+    return number
 
 
 def authenticate_stream(request):

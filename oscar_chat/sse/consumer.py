@@ -149,6 +149,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-cache"),
                 (b"x-accel-buffering", b"no"),
+                (b"x-content-type-options", b"nosniff"),
             ],
         )
         self.flow = flow_for(self.base_send)
@@ -217,7 +218,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
         body = {"detail": detail}
         if code:
             body["code"] = code
-        headers = [(b"content-type", b"application/json")]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"cache-control", b"no-store"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
         if status in (429, 503) and not extra:
             extra = [limits.retry_after_header(status)]
         if status == 401:

@@ -758,9 +758,10 @@ def test_a_visitor_asking_about_a_product_signs_in_first_and_lands_in_the_questi
     assert errors == []
 
 
+# A valid PNG (uploads are decoded by the server: a broken one is refused).
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f80f0000010101005b3f6d1d0000000049454e44ae426082"
+    "1f15c4890000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
 )
 
 

@@ -86,7 +86,7 @@ def test_backfill_fills_rooms_made_before_the_timestamps(customer, agent):
     room = open_conversation(customer)
     agent_message = reply(room, agent)
     ChatRoom.objects.filter(pk=room.pk).update(status="RESOLVED", first_response_at=None, resolved_at=None)
-    importlib.import_module("oscar_chat.migrations.0005_operations_backfill").backfill(apps, None)
+    importlib.import_module("oscar_chat.migrations.0006_operations_backfill").backfill(apps, None)
     room = reload(room)
     assert room.first_response_at == agent_message.created_at
     assert room.resolved_at == room.last_activity

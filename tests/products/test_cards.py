@@ -72,10 +72,12 @@ def test_parent_card_is_priced_from_its_variants(api, customer, catalogue):
 def test_hidden_and_unknown_products_are_404(api, customer, catalogue):
     hidden = catalogue.product("Internal", sku="INT", public=False)
     parent, children = catalogue.parent_with_variants("Hidden parent", sku="HP", public=False)
-    for product_id in (hidden.pk, parent.pk, children[0].pk, 999999, 9999999999999999999):
+    for product_id in (hidden.pk, parent.pk, children[0].pk, 999999, 2**63 - 1):
         response = api(customer).get(url(product_id))
         assert response.status_code == 404, product_id
         assert "detail" in response.json()
+    # Not an id at all (beyond bigint): a 400 (API.md 1.1).
+    assert api(customer).get(url(9999999999999999999)).status_code == 400
 
 
 class PerUserSelector:

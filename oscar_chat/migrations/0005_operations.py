@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0032_category_exclude_from_menu_category_long_description'),
-        ('oscar_chat', '0003_rate_limit_locks'),
+        ('oscar_chat', '0004_private_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

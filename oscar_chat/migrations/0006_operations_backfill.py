@@ -23,6 +23,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("oscar_chat", "0004_operations")]
+    dependencies = [("oscar_chat", "0005_operations")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
