@@ -1,5 +1,8 @@
 # make run  : the sandbox store with demo data on http://127.0.0.1:8000/
 # make test : the whole test suite
+# make docs : the documentation (Sphinx, warnings as errors) into docs/_build
+# make lint : ruff and mypy
+# make matrix : the CI matrix's legs (nox: Python 3.11-3.13, Django 5.2-6.1)
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
@@ -8,15 +11,17 @@ MANAGE := $(PY) sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The pinned versions CI runs with (regenerate with `make constraints`).
+CONSTRAINTS ?= constraints/py311.txt
 
-.PHONY: run test install browser js migrate demo messages wheel clean
+.PHONY: run test install browser js migrate demo messages wheel docs lint matrix newest constraints clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+$(INSTALLED): pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[test,docs,dev]"
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -54,6 +59,9 @@ run: demo
 	@echo "  Chat API:     http://$(HOST):$(PORT)/api/chat/   (schema: /api/chat/schema/)"
 	@echo "  JWT:          POST http://$(HOST):$(PORT)/api/auth/token/"
 	@echo ""
+	@echo "  Sign in (store, admin, token) with an email, password demo12345:"
+	@echo "    customer@example.com   agent@example.com   admin@example.com"
+	@echo ""
 	@# The background worker (emails, auto-resolve, retention) runs beside daphne and stops with it.
 	$(MANAGE) db_worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
@@ -64,8 +72,26 @@ test: $(INSTALLED) browser js
 messages: $(INSTALLED)
 	cd oscar_chat && ../$(PY) ../sandbox/manage.py compilemessages -v0
 
+docs: $(INSTALLED)
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# The matrix's pinned legs, on SQLite without browser tests (.ci/run runs them beside the main job).
+matrix: $(INSTALLED)
+	. .ci/pythons && $(VENV)/bin/nox -s tests
+
+# The newest releases of everything: reports breakage upstream, never fails CI.
+newest: $(INSTALLED)
+	. .ci/pythons && $(VENV)/bin/nox -s newest
+
+constraints:
+	.ci/constraints
+
 wheel: $(INSTALLED)
 	$(PY) -m pip wheel --no-deps -w dist .
 
 clean:
-	rm -rf build dist *.egg-info sandbox/db.sqlite3 sandbox/test_db.sqlite3*
+	rm -rf build dist *.egg-info docs/_build docs/_generated .nox sandbox/db.sqlite3 sandbox/test_db.sqlite3*

@@ -204,7 +204,7 @@ def measure(post_url, reader, tokens, room_id, count):
     sent, round_trips = {}, []
     headers = {"Authorization": f"Bearer {tokens['customer']}"}
     with httpx.Client(base_url=post_url, headers=headers, timeout=30) as client:
-        for n in range(WARM_UP):  # first requests load code and open connections: not measured
+        for _ in range(WARM_UP):  # first requests load code and open connections: not measured
             client.post(f"/api/chat/rooms/{room_id}", json={"message": "warm-up"})
         for n in range(count):
             start = time.perf_counter()

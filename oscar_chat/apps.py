@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,17 @@ class OscarChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import checks  # registers the system checks
+
+        # Before any check could run, importing the chat's admin would fail on Oscar's models:
+        # say what is missing instead (oscar_chat.E002 in docs/checks.md).
+        missing = checks.missing_oscar_apps()
+        if missing:
+            raise ImproperlyConfigured(
+                "oscar_chat.E002: Oscar's apps are missing from INSTALLED_APPS: %s. Install django-oscar as its "
+                "documentation says (oscar.config.Shop and Oscar's apps, or forks of them)." % ", ".join(missing)
+            )
+
         from . import receivers
         from .operations import checks, receivers as operations_receivers  # noqa: F401 - registers checks, receivers
 

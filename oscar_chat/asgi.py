@@ -58,4 +58,6 @@ def wrap(django_application):
                 return await consumer(scope, receive, send)
         return await django_application(scope, receive, send)
 
+    # What the system check oscar_chat.W001 looks for in ASGI_APPLICATION.
+    application.oscar_chat_stream = True
     return application

@@ -1,8 +1,10 @@
 """Settings of oscar_chat, each overridable in the store's settings as ``OSCAR_CHAT_<NAME>``."""
 
+from typing import Any
+
 from django.conf import settings
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     # Messages in one page of a room's history (GET rooms/{id}) and rooms in one page of the list.
     "PAGE_SIZE": 50,
     # Longest TEXT message, in characters.
@@ -95,6 +97,6 @@ DEFAULTS = {
 }
 
 
-def get(name):
+def get(name: str) -> Any:
     """The value of setting ``OSCAR_CHAT_<name>``, or its default."""
     return getattr(settings, f"OSCAR_CHAT_{name}", DEFAULTS[name])

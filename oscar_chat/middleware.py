@@ -16,8 +16,8 @@ import sys
 
 from django.core.signals import got_request_exception
 from django.http import JsonResponse
-from django.utils.cache import add_never_cache_headers
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from .limits import OUTAGE_RETRY_AFTER, UNAVAILABLE_ERRORS

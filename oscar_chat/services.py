@@ -89,7 +89,7 @@ def _locked_room(room):
     so the lock reads the room's own row only."""
     locked = ChatRoom.objects.select_for_update().get(pk=room.pk)
     for field in ("user", "admin"):
-        cached = ChatRoom._meta.get_field(field).get_cached_value(room, default=None)
+        cached = ChatRoom._meta.get_field(field).get_cached_value(room, default=None)  # type: ignore[union-attr]
         wanted = getattr(locked, f"{field}_id")
         if cached is not None and cached.pk == wanted:
             setattr(locked, field, cached)

@@ -31,7 +31,7 @@ OWNER = {"rooms_list": 200, "rooms_create": 201, "history": 200, "send": 201, "m
          "read": 200, "typing": 204, "unread": 200}
 STRANGER = {**OWNER, "history": 404, "send": 404, "manage": 404, "read": 404, "typing": 404}
 AGENT = {**OWNER, "manage": 200}
-NOBODY = {name: 401 for name in ENDPOINTS}
+NOBODY = dict.fromkeys(ENDPOINTS, 401)
 
 # role: expected status per endpoint, on a room of the "customer" fixture.
 MATRIX = {

@@ -45,6 +45,7 @@ def test_presence_needs_a_signed_in_user(api):
     assert api().get("/api/chat/presence").status_code == 401
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_an_agent_stream_in_one_process_is_seen_by_another(needs_redis, agent, customer):
     """The stream runs in a daphne process; this test process (sharing the Redis cache) sees it."""

@@ -1,9 +1,16 @@
 """The OpenAPI 3 schema at /api/chat/schema/: the chat's endpoints, and only them."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import yaml
 from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PATHS = {
     "/api/chat/rooms/": {"get", "post"},
@@ -59,3 +66,17 @@ def test_the_schema_is_served_as_yaml_by_default_to_anyone(db):
     assert response.status_code == 200
     assert yaml.safe_load(response.content)["paths"]
 
+
+
+
+def test_the_schema_is_served_whatever_the_stores_rest_framework_settings():
+    # In a process of its own: drf-spectacular's decorators read DEFAULT_SCHEMA_CLASS on import.
+    script = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client(HTTP_HOST='localhost').get('/api/chat/schema/', {'format': 'json'}); "
+        "print(r.status_code, '/api/chat/rooms/' in json.loads(r.content)['paths'] if r.status_code == 200 else '')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_drf_defaults"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.split()[-2:] == ["200", "True"], result.stdout + result.stderr

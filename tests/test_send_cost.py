@@ -1,6 +1,7 @@
 """What one send costs the database (issue: at most 6 SQL statements for an agent's send on
 PostgreSQL), counted through the real URLconf, middleware, DRF view and on-commit publish."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +17,7 @@ def _send(client, room, text, client_id):
     return response
 
 
+@pytest.mark.postgres
 def test_an_agent_send_costs_at_most_six_statements(
     needs_postgres, api, customer, agent, django_capture_on_commit_callbacks
 ):
@@ -37,6 +39,7 @@ def test_an_agent_send_costs_at_most_six_statements(
     assert len(statements) <= AGENT_SEND_STATEMENTS, "\n".join(statements)
 
 
+@pytest.mark.postgres
 def test_a_repeated_client_id_returns_the_first_message_and_costs_no_write(
     needs_postgres, api, customer, agent, django_capture_on_commit_callbacks
 ):

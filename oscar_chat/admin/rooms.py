@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy, smart_split, unescape_string_literal
@@ -249,7 +249,11 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
         ]
 
     def api_root(self):
-        return reverse("oscar_chat_api:unread").rsplit("unread", 1)[0]
+        """Where the store mounted the chat API, or None when it did not (check oscar_chat.E001)."""
+        try:
+            return reverse("oscar_chat_api:unread").rsplit("unread", 1)[0]
+        except NoReverseMatch:
+            return None
 
     def live_config(self, request):
         """What every dashboard page's script needs: where the API is and who is looking."""
@@ -266,12 +270,14 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
         }
 
     def changelist_view(self, request, extra_context=None):
-        agent = self.is_agent_here(request)
+        # Without the API nothing can be live: the pages are shown read-only, with a note why.
+        agent = self.is_agent_here(request) and self.api_root() is not None
         unread = selectors.unread_summary(request.user) if agent else dashboard.agents_unread_summary()
         context = {
             "title": _("Customer conversations"),
             "chat_unread": unread,
             "chat_config": {**self.live_config(request), "live": agent, "unreadTotal": unread["total"]},
+            "api_missing": self.api_root() is None,
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)
@@ -285,7 +291,8 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, room):
             raise PermissionDenied
-        agent = self.is_agent_here(request, room)
+        api_mounted = self.api_root() is not None
+        agent = self.is_agent_here(request, room) and api_mounted
         viewer_is_customer = audience.sees_as_customer(request.user, room)
         if agent and not viewer_is_customer and room.agent_unread_count:
             room = services.mark_read(room, request.user)
@@ -315,6 +322,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             "customer": room.user,
             "customer_name": display_name(room.user),
             "can_reply": agent,
+            "api_missing": not api_mounted,
             "max_message_length": conf.get("MAX_MESSAGE_LENGTH"),
             "has_view_permission": self.has_view_permission(request, room),
             "has_change_permission": self.has_change_permission(request, room),

@@ -225,9 +225,8 @@ class RoomCreateSerializer(serializers.Serializer):
 
 class MessageCreateSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    message_type = serializers.ChoiceField(
-        choices=ChatMessage.MessageType.choices, required=False, default=ChatMessage.MessageType.TEXT
-    )
+    # Absent: PRODUCT when a product_id is given, else TEXT (decided in the view).
+    message_type = serializers.ChoiceField(choices=ChatMessage.MessageType.choices, required=False)
     product_id = IdField(required=False)
     client_id = serializers.CharField(required=False, max_length=64, allow_blank=False)
     file = serializers.FileField(required=False)

@@ -152,11 +152,13 @@ def _widget_config(request):
 
 def csp_nonce(context) -> str:
     """The page's CSP nonce (Django 6's ``csp`` context processor or middleware), or ""."""
+    # Django's LazyNonce is falsy until first read: test for None, and str() generates it (which
+    # is what puts the nonce into the response's header).
     nonce = context.get("csp_nonce")
     request = context.get("request")
-    if not nonce and get_nonce is not None and request is not None:
+    if nonce is None and get_nonce is not None and request is not None:
         nonce = get_nonce(request)
-    return str(nonce) if nonce else ""
+    return str(nonce) if nonce is not None else ""
 
 
 @register.inclusion_tag("oscar_chat/widget.html", takes_context=True)

@@ -65,7 +65,7 @@ class Recorder:
             while True:
                 try:
                     received.append(await asyncio.wait_for(self.layer.receive(self.channel), timeout))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return received
 
         return async_to_sync(drain)()

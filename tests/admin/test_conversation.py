@@ -143,7 +143,7 @@ class TestCustomerPanel:
 
         html = response.content.decode()
         assert "100042" in html and order.status in html
-        assert f'href="/dashboard/orders/100042/"' in html
+        assert 'href="/dashboard/orders/100042/"' in html
         assert "Kopi Gayo 250g" in html and "× 2" in html.replace("&times;&nbsp;", "× ")
         assert "170.000" in html or "170,000" in html
         assert "An earlier question" in html and f'href="{room_url(older)}"' in html
@@ -172,3 +172,19 @@ def test_dashboard_scripts_get_indonesian_strings(signed_in, agent):
     assert catalog.status_code == 200
     assert "Aktifkan notifikasi" in catalog.content.decode()
 
+
+
+def test_without_the_api_mounted_the_pages_open_read_only_and_say_why(signed_in, agent, customer, make_room, settings):
+    room = make_room(customer, "Batik sizes", "Is M slim?")
+    settings.ROOT_URLCONF = "tests.urls_without_api"
+
+    conversation = signed_in(agent).get(room_url(room))
+    changelist = signed_in(agent).get(CHANGELIST)
+
+    for response in (conversation, changelist):
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "the chat API is not mounted in this store's URLconf" in html
+        assert 'id="oc-connection"' not in html
+    assert texts(conversation) == ["Is M slim?"]
+    assert 'id="oc-composer"' not in conversation.content.decode()

@@ -226,7 +226,7 @@ def test_agent_signs_in_sees_the_unread_conversation_opens_it_and_the_customer_r
 def test_customer_messages_appear_live_in_the_list_and_the_open_conversation(
     demo, page, screenshot, streams, errors
 ):
-    customer, customer2 = demo.users["customer"], demo.users["customer2"]
+    customer2 = demo.users["customer2"]
     sign_in(demo, page, "agent")
     page.goto(f"{demo.server.url}{CHANGELIST}")
     expect(page.locator("#oc-connection")).to_have_attribute("data-state", "live")

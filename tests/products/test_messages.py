@@ -48,6 +48,24 @@ def test_sending_a_product_with_and_without_caption(api, customer, agent, coffee
     assert [m["message_type"] for m in history(api, customer, room_id)] == ["TEXT", "PRODUCT", "PRODUCT"]
 
 
+def test_a_product_id_without_message_type_shares_the_product(api, customer, agent, coffee):
+    room_id = open_room(api, customer, message="Hello")
+    response = api(customer).post(f"/api/chat/rooms/{room_id}", {"product_id": coffee.pk}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["message_type"] == "PRODUCT"
+    assert response.json()["product"]["id"] == coffee.pk
+    assert history(api, agent, room_id)[-1]["product"]["title"] == "Kopi Arabika Gayo 250g"
+
+
+def test_a_product_id_on_a_text_message_is_refused_and_nothing_is_stored(api, customer, coffee):
+    room_id = open_room(api, customer, message="Hello")
+    response = api(customer).post(f"/api/chat/rooms/{room_id}",
+                                  {"message_type": "TEXT", "message": "Hi", "product_id": coffee.pk}, format="json")
+    assert response.status_code == 400
+    assert "product_id" in response.json()
+    assert ChatMessage.objects.filter(room_id=room_id).count() == 1
+
+
 @pytest.mark.parametrize("product_id", ["hidden", "child", 999999, "missing", "abc"])
 def test_a_product_message_needs_a_public_shareable_product(api, customer, catalogue, coffee, product_id):
     hidden = catalogue.product("Internal", sku="INT", public=False)

@@ -30,6 +30,7 @@ def index_names():
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres
 def test_the_planner_uses_the_indexes_for_djangos_own_lookups(needs_postgres):
     assert index_names() == set(INDEXES)
     with connection.cursor() as cursor:
@@ -40,6 +41,7 @@ def test_the_planner_uses_the_indexes_for_djangos_own_lookups(needs_postgres):
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres
 def test_the_migration_can_be_reversed_and_applied_again(needs_postgres):
     with connection.schema_editor() as editor:
         migration.drop_indexes(apps, editor)

@@ -98,9 +98,12 @@ class Command(BaseCommand):
         # Oscar's catalogue pages list what its search index holds.
         call_command("rebuild_index", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write("Sign in with any of these (password for all: %s):" % PASSWORD)
+        self.stdout.write(
+            "Sign in with the email (the store, the admin and the token endpoint take it); password for all: %s"
+            % PASSWORD
+        )
         for username, email, _first, _last, role in USERS:
-            self.stdout.write(f"  {role:<10} username {username:<10} email {email}")
+            self.stdout.write(f"  {role:<10} {email:<24} (username {username})")
 
     def load_users(self):
         User = get_user_model()
