@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from ..operations import services as operations
 from ..roles import is_agent
 from . import serializers as s
 from .auth import ChatAPIView
+from .schema import extend_schema
 
 
 def _room_or_404(request, room_id):
