@@ -62,6 +62,8 @@ run: demo
 	@echo "  Sign in (store, admin, token) with an email, password demo12345:"
 	@echo "    customer@example.com   agent@example.com   admin@example.com"
 	@echo ""
+	@# The background worker (emails, auto-resolve, retention) runs beside daphne and stops with it.
+	$(MANAGE) db_worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
 
 test: $(INSTALLED) browser js

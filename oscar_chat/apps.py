@@ -23,4 +23,8 @@ class OscarChatConfig(AppConfig):
 
         from . import receivers
 
+        # Imported for their side effects: the operations' system checks and signal receivers.
+        from .operations import checks as operations_checks  # noqa: F401
+        from .operations import receivers as operations_receivers  # noqa: F401
+
         receivers.connect()

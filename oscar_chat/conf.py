@@ -66,6 +66,25 @@ DEFAULTS: dict[str, Any] = {
     "WIDGET_POLL_INTERVAL_MS": 5000,
     "WIDGET_JS_CATALOG_URL": None,
     "WIDGET_FOR_AGENTS": False,
+    # Operations (docs/operations.md). Seconds a conversation waits on the customer (last
+    # message from an agent) before it is resolved; None: never.
+    "AUTO_RESOLVE_AFTER": 3 * 24 * 3600,
+    # Seconds after an agent's reply before it is emailed to a customer with no open stream
+    # (one digest of every reply still unread then); None: no emails to customers.
+    "REPLY_EMAIL_DELAY": 120,
+    # Email the agents about a new conversation when none of them has a stream open.
+    "NOTIFY_AGENTS_OFFLINE": True,
+    # Link in the customer's email; {room_id} is filled in, relative links get the Site's domain.
+    # None: Oscar's catalogue page with ?oscar_chat_room={room_id}, which the widget opens.
+    "CUSTOMER_CONVERSATION_URL": None,
+    # Scheme of the links in emails.
+    "EMAIL_URL_SCHEME": "https",
+    # Time zone of the opening hours and of the reports' days (None: TIME_ZONE).
+    "TIME_ZONE": None,
+    # Days after which attachments are deleted; None: kept. See "Data rights".
+    "RETENTION_DAYS": {"attachments": None},
+    # Task backend alias (TASKS) the chat enqueues its background work on.
+    "TASK_BACKEND": "default",
     # Presence (GET presence, the widget's "online"/"away"): an agent counts as online while
     # one of their event streams lives; the shared cache entry lapses PRESENCE_TTL seconds
     # after its last refresh, written at most every PRESENCE_REFRESH seconds per process.

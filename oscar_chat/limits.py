@@ -174,6 +174,16 @@ def _take_slot(user_id, cap: int, token: str, lease: float) -> str | None:
     return None
 
 
+def users_with_open_streams(user_ids) -> set:
+    """Which of ``user_ids`` hold an open stream now (a live slot). Empty when streams are not
+    counted (``SSE_MAX_STREAMS_PER_USER`` None). One cache read for all of them."""
+    cap = conf.get("SSE_MAX_STREAMS_PER_USER")
+    if cap is None:
+        return set()
+    keys = {_slot_key(user_id, index): user_id for user_id in user_ids for index in range(int(cap))}
+    return {keys[key] for key in cache.get_many(list(keys))}
+
+
 def stream_slot_lease() -> float:
     return max(float(conf.get("SSE_SLOT_LEASE_SECONDS")), 1.0)
 

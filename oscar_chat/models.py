@@ -51,6 +51,16 @@ class ChatRoom(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Agents' tags (normalised by services.set_labels); customers never see them.
     labels = models.JSONField(_("labels"), default=list, blank=True)
+    # Kept on the room so reports never scan messages (oscar_chat.operations.timestamps).
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    rating_score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    # The last message emailed to the customer in a digest (0: none yet).
+    customer_emailed_message_id = models.BigIntegerField(default=0, editable=False)
+    # When the last away reply went out (one per closed period).
+    away_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("chat room")
@@ -67,6 +77,7 @@ class ChatRoom(models.Model):
                 name="chatroom_agent_unread",
                 condition=Q(agent_unread_count__gt=0),
             ),
+            models.Index(fields=["created_at"], name="chatroom_created"),
         ]
 
     def __str__(self):
@@ -121,6 +132,8 @@ class ChatMessage(models.Model):
     # a resuming client replays ``seq > Last-Event-ID`` and cannot miss a message that
     # committed late with a smaller id.
     seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    # Sent by the chat itself (away reply, auto-resolve notice), not typed by an agent.
+    is_automatic = models.BooleanField(_("automatic"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("chat message")
@@ -136,6 +149,7 @@ class ChatMessage(models.Model):
         indexes = [
             models.Index(fields=["room", "id"], name="chatmessage_room_id"),
             models.Index(fields=["sender", "created_at"], name="chatmessage_sender_created"),
+            models.Index(fields=["created_at"], name="chatmessage_created"),
         ]
 
     def __str__(self):
@@ -197,3 +211,6 @@ class CannedResponse(models.Model):
 
     def __str__(self):
         return f"/{self.shortcut} — {self.title}"
+
+
+from .operations.models import AutoReply, ChatReport, Holiday, OpeningHours  # noqa: E402,F401 - app models

@@ -53,6 +53,10 @@ def room_data(room: ChatRoom, *, viewer_is_customer: bool, agent_ids=None) -> di
         "unread_count": unread,
         # Agents' tags: a customer's view carries none.
         "labels": [] if viewer_is_customer else list(room.labels),
+        # API.md 1.1 (docs/operations.md)
+        "first_response_at": _datetime(room.first_response_at),
+        "resolved_at": _datetime(room.resolved_at),
+        "rating": {"score": room.rating_score, "comment": room.rating_comment} if room.rating_score else None,
     }
 
 

@@ -161,8 +161,16 @@ def stream_messages(*, after, upto, user=None, room_id=None, limit=None):
 
 
 def presence() -> dict:
-    """Whether any agent is online (holds a live stream), and the expected reply time otherwise."""
+    """Whether any agent is online (holds a live stream), and the expected reply time otherwise;
+    with the opening hours: whether the shop answers now, and when it opens next."""
+    from .operations.hours import availability
+
     now = time.time()
     online = sum(1 for until in (cache.get(PRESENCE_KEY) or {}).values() if until > now)
     expected = conf.get("EXPECTED_REPLY_TIME")
-    return {"online": online > 0, "agents_online": online, "expected_reply": str(expected) if expected else None}
+    return {
+        "online": online > 0,
+        "agents_online": online,
+        "expected_reply": str(expected) if expected else None,
+        **availability(),
+    }

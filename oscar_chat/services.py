@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from . import attachments, audience, conf, events, limits
 from .exceptions import RateLimited, ValidationError
 from .models import ChatMessage, ChatRoom, StreamSequence
+from .operations import timestamps
 from .orders import order_card
 from .roles import is_agent
 from .vouchers import voucher_snapshot
@@ -104,7 +105,7 @@ def _locked_room(room):
 
 
 def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
-                 client_id=None, file=None, snapshot=None, order=None, voucher=None):
+                 client_id=None, file=None, snapshot=None, order=None, voucher=None, automatic=False):
     """Send a message to a room. Returns ``(message, created)``.
 
     The same ``client_id`` from the same sender in the same room returns the first message
@@ -112,6 +113,8 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
     ``orders.get_customer_order``), VOUCHER ``voucher``; both are stored as cards, as shared.
     NOTE, ORDER and VOUCHER come from agents only. A customer's message reopens a closed or resolved room; the first
     agent to reply is assigned. Room summary and unread counts change in the same transaction.
+    ``automatic``: sent by the chat itself (away reply, auto-resolve notice): it is neither a
+    first response nor an assignment.
     """
     message = message or ""
     checked_file = _validate_message(message, message_type, product, file, order, voucher)
@@ -140,6 +143,7 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 client_id=client_id or None,
                 order_snapshot=order_card(order) if message_type == MessageType.ORDER else None,
                 voucher_snapshot=voucher_snapshot(voucher) if message_type == MessageType.VOUCHER else None,
+                is_automatic=automatic,
             )
             if checked_file is not None:
                 # The content type first: the random stored name takes its extension.
@@ -160,12 +164,13 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                         room.status = ChatRoom.Status.OPEN
                 else:
                     room.customer_unread_count += 1
-                    if room.admin_id is None and is_agent(sender):
+                    if room.admin_id is None and is_agent(sender) and not automatic:
                         room.admin = sender
+                timestamps.on_message(room, msg, from_customer=from_customer)
                 room.save(
                     update_fields=[
                         "last_message", "last_activity", "agent_unread_count", "customer_unread_count",
-                        "is_read", "status", "admin",
+                        "is_read", "status", "admin", *timestamps.MESSAGE_FIELDS,
                     ]
                 )
             _assign_stream_seq(msg)
@@ -287,7 +292,8 @@ def manage_room(room, *, status=None, priority=None, admin=..., labels=None, by=
             room.labels = labels
             changed.append("labels")
         if changed:
-            room.save(update_fields=changed)
+            stamped = timestamps.on_status_change(room) if "status" in changed else []
+            room.save(update_fields=[*changed, *stamped])
             events.room_changed(room, changed=changed)
     return room
 

@@ -7,6 +7,7 @@ process), MEDIA_ROOT, SECRET_KEY (without it, loopback only), DEBUG.
 
 import os
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -78,8 +79,14 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "channels",
+    # Background work: the tasks backport on Django 5.2 (built in from 6), the database backend.
+    *([] if find_spec("django.tasks") else ["django_tasks"]),
+    "django_tasks_db",
     "sandbox.demo",
 ]
+
+# The chat's background work runs on the database-backed worker: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SITE_ID = 1
 

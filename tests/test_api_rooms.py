@@ -18,6 +18,8 @@ ROOM_FIELDS = {
     "id", "subject", "status", "priority", "user", "admin", "last_message", "last_activity",
     "created_at", "is_read", "unread_count",
     "labels",  # API 1.1
+    # API.md 1.1
+    "first_response_at", "resolved_at", "rating",
 }
 
 

@@ -15,7 +15,15 @@ def test_nobody_online_says_away_with_the_expected_reply_time(api, customer, set
     settings.OSCAR_CHAT_EXPECTED_REPLY_TIME = "within 2 hours"
     response = api(customer).get("/api/chat/presence")
     assert response.status_code == 200
-    assert response.json() == {"online": False, "agents_online": 0, "expected_reply": "within 2 hours"}
+    assert response.json() == {
+        "online": False,
+        "agents_online": 0,
+        "expected_reply": "within 2 hours",
+        # No opening hours set: always open (docs/operations.md).
+        "is_open": True,
+        "next_opening": None,
+        "time_zone": "Asia/Jakarta",
+    }
 
 
 def test_an_agent_marked_present_counts_until_the_entry_lapses(agent, settings):

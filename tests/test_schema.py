@@ -19,6 +19,9 @@ PATHS = {
     "/api/chat/rooms/{room_id}/read/": {"post"},
     "/api/chat/rooms/{room_id}/typing/": {"post"},
     "/api/chat/unread/": {"get"},
+    # API.md 1.1, operations
+    "/api/chat/rooms/{room_id}/rating/": {"post"},
+    "/api/chat/stats/": {"get"},
 }
 
 

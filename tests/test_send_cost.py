@@ -31,6 +31,11 @@ def test_an_agent_send_costs_at_most_six_statements(
     # The test runs inside a transaction, so the send's own transaction is a savepoint here
     # (BEGIN and COMMIT in production, which Django does not log either).
     statements = [q["sql"] for q in counted.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # After commit, the chat's operations queue their background work (docs/operations.md): the
+    # auto-resolve and, for a customer with no stream open, the reply email. Counted apart.
+    queued = [sql for sql in statements if "dbtaskresult" in sql]
+    assert len(queued) <= 2, "\n".join(queued)
+    statements = [sql for sql in statements if sql not in queued]
     assert len(statements) <= AGENT_SEND_STATEMENTS, "\n".join(statements)
 
 

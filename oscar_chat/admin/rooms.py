@@ -24,6 +24,11 @@ from ..roles import display_name, is_agent
 from ..templatetags.oscar_chat import _currency_formats
 from . import selectors as dashboard
 from .filters import AssigneeFilter, LabelFilter, UnreadFilter
+from .operations import (
+    OperationsAdminMixin,
+    erase_customers_action,
+    export_customer_action,
+)
 
 Status = ChatRoom.Status
 Priority = ChatRoom.Priority
@@ -74,7 +79,7 @@ def _manage_action(status=None, priority=None, assign_to_me=False, *, name, desc
 
 
 @admin.register(ChatRoom)
-class ChatRoomAdmin(admin.ModelAdmin):
+class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
     list_display = [
         "customer_column",
         "subject_column",
@@ -86,6 +91,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
         "labels_column",
         "preview_column",
         "activity_column",
+        "rating_column",
     ]
     list_display_links = ["subject_column"]
     list_filter = ["status", "priority", AssigneeFilter, UnreadFilter, LabelFilter]
@@ -134,6 +140,8 @@ class ChatRoomAdmin(admin.ModelAdmin):
             )
             for value, label in Priority.choices
         ],
+        export_customer_action,
+        erase_customers_action,
     ]
 
     # Permissions: Django admin's own. view_chatroom reads, change_chatroom answers and manages.
@@ -241,6 +249,7 @@ class ChatRoomAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(JavaScriptCatalog.as_view(packages=["oscar_chat"])),
                 name="%s_%s_jsi18n" % info,
             ),
+            *self.operations_urls(),
             *super().get_urls(),
         ]
 

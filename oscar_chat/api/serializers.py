@@ -80,6 +80,11 @@ class WishlistResultSerializer(serializers.Serializer):
     added = serializers.BooleanField()
 
 
+class RatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
 class RoomSerializer(serializers.ModelSerializer):
     """A room as the viewer sees it. Context: ``viewer_is_customer`` (bool)."""
 
@@ -88,17 +93,25 @@ class RoomSerializer(serializers.ModelSerializer):
     is_read = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
     labels = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatRoom
         fields = [
             "id", "subject", "status", "priority", "user", "admin", "last_message",
             "last_activity", "created_at", "is_read", "unread_count", "labels",
+            "first_response_at", "resolved_at", "rating",
         ]
 
     def get_labels(self, room) -> list[str]:
         # Agents' tags: a customer's view carries none.
         return [] if self.context.get("viewer_is_customer") else list(room.labels)
+
+    @extend_schema_field(RatingSerializer(allow_null=True))
+    def get_rating(self, room):
+        if room.rating_score is None:
+            return None
+        return {"score": room.rating_score, "comment": room.rating_comment}
 
     def get_unread_count(self, room) -> int:
         if self.context.get("viewer_is_customer"):

@@ -4,7 +4,7 @@ from django.urls import re_path
 from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import operations, views
 
 app_name = "oscar_chat_api"
 
@@ -18,8 +18,10 @@ urlpatterns = [
     re_path(rf"^{ROOM}/manage/?$", views.RoomManageView.as_view(), name="room-manage"),
     re_path(rf"^{ROOM}/read/?$", views.RoomReadView.as_view(), name="room-read"),
     re_path(rf"^{ROOM}/typing/?$", views.RoomTypingView.as_view(), name="room-typing"),
+    re_path(rf"^{ROOM}/rating/?$", operations.RoomRatingView.as_view(), name="room-rating"),
     re_path(r"^attachments/(?P<message_id>[^/]+)/?$", views.AttachmentView.as_view(), name="attachment"),
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
+    re_path(r"^stats/?$", operations.StatsView.as_view(), name="stats"),
     re_path(r"^presence/?$", views.PresenceView.as_view(), name="presence"),
     # GET sse is served by oscar_chat.asgi (its path is found by this name).
     re_path(r"^sse/?$", views.EventStreamView.as_view(), name="sse"),

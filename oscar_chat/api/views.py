@@ -312,9 +312,13 @@ class PresenceView(ChatAPIView):
                 "online": serializers.BooleanField(),
                 "agents_online": serializers.IntegerField(),
                 "expected_reply": serializers.CharField(allow_null=True),
+                # Opening hours (docs/operations.md): open now, next opening, their time zone.
+                "is_open": serializers.BooleanField(),
+                "next_opening": serializers.DateTimeField(allow_null=True),
+                "time_zone": serializers.CharField(),
             },
         ),
-        summary="Whether the shop's agents are online, and the expected reply time when not",
+        summary="Whether the shop's agents are online and the shop open, and when it answers when not",
     )
     def get(self, request):
         return Response(selectors.presence())

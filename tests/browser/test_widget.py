@@ -958,3 +958,21 @@ def test_the_widget_works_under_a_strict_content_security_policy(shop, page, scr
     assert chat_violations == []
     shot(screenshot, "widget-strict-csp")
     assert chat_errors == []
+
+
+def test_the_link_in_a_reply_email_opens_the_conversation(shop, page, errors):
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Batik sizes", "Is there an XL?")
+    open_room_for(shop, user, "Another question", "And shipping to Medan?")
+    agent_says(shop, room["id"], "Yes, XL is in stock.")
+    sign_in(page, shop, user)
+    # The link of the customer's reply email, on this server.
+    from urllib.parse import urlsplit
+
+    from oscar_chat.operations.services import customer_conversation_url
+
+    link = urlsplit(customer_conversation_url(ChatRoom.objects.get(pk=room["id"])))
+    page.goto(f"{shop.server.url}{link.path}?{link.query}")
+    expect(page.locator(".oc-panel")).to_be_visible()
+    expect(widget_log(page)).to_contain_text("Yes, XL is in stock.")
+    assert errors == []

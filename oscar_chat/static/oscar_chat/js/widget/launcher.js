@@ -21,6 +21,17 @@ function saved(key) {
   }
 }
 
+/** A link from the chat's emails (?oscar_chat_room=<id>) opens that conversation. */
+function openLinkedRoom() {
+  const linked = new URLSearchParams(window.location.search).get("oscar_chat_room");
+  if (!me || !linked || !/^[0-9]{1,19}$/.test(linked)) return;
+  try {
+    sessionStorage.setItem(storeKey, JSON.stringify({ ...saved(storeKey), open: true, view: "room", room: Number(linked) }));
+  } catch (e) {
+    /* not kept: the chat opens as it was */
+  }
+}
+
 function make(tag, attrs) {
   const node = document.createElement(tag);
   for (const k in attrs) node.setAttribute(k, attrs[k]);
@@ -145,6 +156,7 @@ if (cfg) {
   root.appendChild(button);
   document.body.appendChild(root);
   label();
+  openLinkedRoom();
   const state = saved(storeKey);
   const back = me && !state.view && saved("oscar-chat:guest").resume; // signed in through the chat
   // Restored open, except where the panel would stand in the way: the sign-in and basket pages.

@@ -1,0 +1,48 @@
+"""What the chat's operations do when a message is sent or a room opened (connected in apps.ready).
+
+Each receiver only queues background work: the send path stays as fast as it was.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+
+from .. import audience, conf
+from ..signals import message_posted, room_changed
+from . import presence, tasks
+from .taskapi import enqueue_after_commit
+
+
+@receiver(message_posted, dispatch_uid="oscar_chat.operations.message_posted")
+def on_message_posted(sender: Any, message: Any, room: Any, **kwargs: Any) -> None:
+    if not audience.customer_sees(message):
+        return  # an internal note: nothing the customer waits on, nothing to email
+    if message.sender_id == room.user_id:
+        from .services import is_outside_hours
+
+        if is_outside_hours(message.created_at):
+            enqueue_after_commit(tasks.away_reply_task, room.pk)
+        return
+    if not message.is_automatic and conf.get("AUTO_RESOLVE_AFTER") is not None:
+        enqueue_after_commit(tasks.auto_resolve_task, room.pk, message.pk, delay=conf.get("AUTO_RESOLVE_AFTER"))
+    if conf.get("REPLY_EMAIL_DELAY") is not None and not presence.has_open_stream(room.user_id):
+        enqueue_after_commit(tasks.reply_digest_task, room.pk, delay=conf.get("REPLY_EMAIL_DELAY"))
+
+
+@receiver(room_changed, dispatch_uid="oscar_chat.operations.room_changed")
+def on_room_changed(sender: Any, room: Any, changed: tuple = (), **kwargs: Any) -> None:
+    # A room its customer opened has no agent yet (an agent opening one for a customer is assigned).
+    opened_by_customer = "created" in changed and room.admin_id is None
+    if opened_by_customer and conf.get("NOTIFY_AGENTS_OFFLINE") and not presence.agents_online():
+        enqueue_after_commit(tasks.new_room_notice_task, room.pk)
+
+
+@receiver(pre_delete, dispatch_uid="oscar_chat.operations.user_deleted")
+def on_user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Rooms and messages go with the account (cascade); their files must go too.
+    if sender is get_user_model():
+        from .services import delete_customer_files
+
+        delete_customer_files(instance)

@@ -1,0 +1,274 @@
+"""Chat reports (selectors): conversations, messages, response and resolution times, satisfaction.
+
+Everything but the messages per day is read from the rooms (their ``first_response_at`` and
+``resolved_at``), never from the messages. On PostgreSQL the percentiles are computed by the
+database (``percentile_cont``) and messages are counted per day on the ``created_at`` index;
+with opening hours set, business time needs the rooms' rows in Python. Other databases get the
+same figures computed in Python.
+"""
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Max
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..models import ChatMessage, ChatRoom
+from ..roles import display_name
+from .hours import BusinessClock, load_schedule, store_timezone
+
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days ``first``..``last`` (inclusive) in the store's time zone."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, tzinfo=store_timezone())
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=store_timezone())
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> "Period":
+        today = today or timezone.localdate(timezone=store_timezone())
+        return cls(today - timedelta(days=days - 1), today)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _p50_p90(values: list[float]) -> dict:
+    def rounded(v):
+        return None if v is None else round(v)
+
+    return {"p50": rounded(percentile(values, 0.5)), "p90": rounded(percentile(values, 0.9))}
+
+
+def _average(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def _per_day(queryset, period: Period, tz) -> dict[date, int]:
+    """Rows created on each day of ``period`` (store's time zone), counted by the database."""
+    return dict(
+        queryset.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``; NULLs are skipped."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _seconds_between(start: str, end: str) -> Func:
+    return Func(F(end) - F(start), template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField())
+
+
+def _figures_in_postgres(rooms) -> dict:
+    """Percentiles, averages and counts computed by PostgreSQL: no room row leaves the database."""
+    responded = _seconds_between("created_at", "first_response_at")
+    resolved = _seconds_between("created_at", "resolved_at")
+
+    def rounded(value):
+        return None if value is None else round(value)
+
+    common = {
+        "conversations": Count("id"),
+        "fr50": PercentileCont(responded, 0.5),
+        "fr90": PercentileCont(responded, 0.9),
+        "csat": Avg("rating_score"),
+        "csat_n": Count("rating_score"),
+    }
+    total = rooms.order_by().aggregate(**common, rs50=PercentileCont(resolved, 0.5), rs90=PercentileCont(resolved, 0.9))
+    first_response = {"p50": rounded(total["fr50"]), "p90": rounded(total["fr90"])}
+    resolution = {"p50": rounded(total["rs50"]), "p90": rounded(total["rs90"])}
+    agents = {
+        row["admin_id"]: {
+            "conversations": row["conversations"],
+            "first_response": {"p50": rounded(row["fr50"]), "p90": rounded(row["fr90"])},
+            "csat_average": _rounded_average(row["csat"]),
+            "csat_responses": row["csat_n"],
+        }
+        for row in rooms.filter(admin__isnull=False).order_by().values("admin_id").annotate(**common)
+    }
+    return {
+        "conversations": total["conversations"],
+        "first_response": first_response,
+        "first_response_business": first_response,
+        "resolution": resolution,
+        "resolution_business": resolution,
+        "csat": {"average": _rounded_average(total["csat"]), "responses": total["csat_n"]},
+        "agents": agents,
+    }
+
+
+def _rounded_average(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _figures_in_python(rooms, clock: BusinessClock | None) -> dict:
+    """The same figures from the rooms' rows, with business time when opening hours are set."""
+    rows = list(rooms.order_by().values_list("created_at", "first_response_at", "resolved_at", "rating_score", "admin_id"))
+    first_response, first_response_business, resolution, resolution_business, scores = [], [], [], [], []
+    agents: dict[int, dict] = {}
+    for created, responded, resolved, score, admin_id in rows:
+        agent = None
+        if admin_id is not None:
+            agent = agents.setdefault(admin_id, {"conversations": 0, "first_response": [], "scores": []})
+            agent["conversations"] += 1
+        if responded is not None:
+            first_response.append((responded - created).total_seconds())
+            first_response_business.append(clock.seconds(created, responded) if clock else first_response[-1])
+            if agent is not None:
+                agent["first_response"].append(first_response[-1])
+        if resolved is not None:
+            resolution.append((resolved - created).total_seconds())
+            resolution_business.append(clock.seconds(created, resolved) if clock else resolution[-1])
+        if score is not None:
+            scores.append(score)
+            if agent is not None:
+                agent["scores"].append(score)
+    return {
+        "conversations": len(rows),
+        "first_response": _p50_p90(first_response),
+        "first_response_business": _p50_p90(first_response_business),
+        "resolution": _p50_p90(resolution),
+        "resolution_business": _p50_p90(resolution_business),
+        "csat": {"average": _average(scores), "responses": len(scores)},
+        "agents": {
+            pk: {
+                "conversations": figures["conversations"],
+                "first_response": _p50_p90(figures["first_response"]),
+                "csat_average": _average(figures["scores"]),
+                "csat_responses": len(figures["scores"]),
+            }
+            for pk, figures in agents.items()
+        },
+    }
+
+
+def _messages_per_day(period: Period, tz) -> dict[date, int]:
+    """Messages of each day. On PostgreSQL one index-only count per day (about 3 times faster at
+    1M messages than grouping every row by its local date); elsewhere grouped by the ORM."""
+    if connection.vendor != "postgresql":
+        return _per_day(ChatMessage.objects, period, tz)
+    table = connection.ops.quote_name(ChatMessage._meta.db_table)
+    sql = f"""
+        SELECT day::date, (SELECT count(*) FROM {table} m
+                           WHERE m.created_at >= (day AT TIME ZONE %(tz)s)
+                             AND m.created_at < ((day + interval '1 day') AT TIME ZONE %(tz)s))
+        FROM generate_series(%(first)s::timestamp, %(last)s::timestamp, interval '1 day') AS day
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"tz": str(tz), "first": period.first.isoformat(), "last": period.last.isoformat()})
+        return {day: count for day, count in cursor.fetchall() if count}
+
+
+def room_figures(period: Period, *, in_python: bool = False) -> dict:
+    """Conversation figures of ``period``: in PostgreSQL when it can, in Python for business time."""
+    rooms = ChatRoom.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+    schedule = load_schedule()
+    if schedule.always_open and connection.vendor == "postgresql" and not in_python:
+        return _figures_in_postgres(rooms)
+    clock = None
+    if not schedule.always_open:
+        latest = rooms.aggregate(a=Max("first_response_at"), b=Max("resolved_at"))
+        end = max([period.end] + [value for value in latest.values() if value is not None])
+        clock = BusinessClock(schedule, period.start, end)
+    return _figures_in_python(rooms, clock)
+
+
+def chat_stats(period: Period) -> dict:
+    """The figures of ``GET stats`` and of the "Chat reports" page for ``period``."""
+    tz = store_timezone()
+    figures = room_figures(period)
+    message_days = _messages_per_day(period, tz)
+    per_day = _per_day(ChatRoom.objects, period, tz)
+
+    users = get_user_model().objects.in_bulk(list(figures["agents"]))
+    by_agent = [
+        {
+            "agent": {"id": pk, "name": display_name(users[pk]), "is_agent": True},
+            "conversations": agent["conversations"],
+            "first_response_seconds": agent["first_response"],
+            "csat_average": agent["csat_average"],
+            "csat_responses": agent["csat_responses"],
+        }
+        for pk, agent in figures["agents"].items()
+        if pk in users
+    ]
+    by_agent.sort(key=lambda row: (-row["conversations"], row["agent"]["name"]))
+    return {
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "conversations": figures["conversations"],
+        "messages": sum(message_days.values()),
+        "first_response_seconds": figures["first_response"],
+        "first_response_business_seconds": figures["first_response_business"],
+        "resolution_seconds": figures["resolution"],
+        "resolution_business_seconds": figures["resolution_business"],
+        "csat": figures["csat"],
+        "by_agent": by_agent,
+        "by_day": [
+            {"date": day.isoformat(), "conversations": per_day.get(day, 0), "messages": message_days.get(day, 0)}
+            for day in period.days()
+        ],
+    }
+
+
+def by_day_csv(stats: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "conversations", "messages"])
+    for row in stats["by_day"]:
+        writer.writerow([row["date"], row["conversations"], row["messages"]])
+    return out.getvalue()
+
+
+def bar_chart(rows: list[dict], key: str, *, width: int = 720, height: int = 160) -> dict:
+    """Geometry of a bar chart of ``rows[i][key]`` for the template to draw as SVG."""
+    peak = max([row[key] for row in rows] + [1])
+    slot = width / max(len(rows), 1)
+    bars = []
+    for i, row in enumerate(rows):
+        h = round(row[key] / peak * (height - 20), 1)
+        # Strings: templates would localise floats ("1,5" in Indonesian), which SVG cannot read.
+        bars.append(
+            {"x": f"{i * slot + 1:.1f}", "y": f"{height - h:.1f}", "width": f"{max(slot - 2, 1):.1f}",
+             "height": f"{h:.1f}", "value": row[key], "label": row["date"]}
+        )
+    return {"width": width, "height": height, "peak": peak, "bars": bars}

@@ -1,0 +1,373 @@
+"""Writes of the chat's operations: rating, automatic replies, auto-resolve, emails, data rights.
+
+The background tasks (oscar_chat.operations.tasks) call these; so do the API and the admin.
+"""
+
+import io
+import json
+import logging
+import zipfile
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_class
+
+from .. import audience, conf
+from ..models import ChatMessage, ChatRoom
+from ..roles import agents_queryset, display_name
+from . import hours, presence
+from .models import AutoReply
+from .timestamps import ENDED
+
+logger = logging.getLogger(__name__)
+
+REPLY_DIGEST_EVENT = "CHAT_REPLY_DIGEST"
+NEW_CONVERSATION_EVENT = "CHAT_NEW_CONVERSATION"
+MAX_RATING_COMMENT = 2000
+
+
+class NotRoomCustomer(Exception):
+    """Only the room's own customer may do this (the API answers 400)."""
+
+
+# Satisfaction --------------------------------------------------------------------------
+
+
+def rate_room(room: ChatRoom, user: Any, *, score: int, comment: str = "") -> ChatRoom:
+    """Record (or replace) the customer's 1–5 rating of a resolved or closed conversation."""
+    if room.user_id != user.pk:
+        raise NotRoomCustomer(_("Only the conversation's customer may rate it."))
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ValidationError({"score": [_("Give a score from 1 to 5.")]})
+    if len(comment) > MAX_RATING_COMMENT:
+        raise ValidationError(
+            {"comment": [_("Ensure this field has no more than %(n)d characters.") % {"n": MAX_RATING_COMMENT}]}
+        )
+    with transaction.atomic():
+        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        if room.status not in ENDED:
+            raise ValidationError({"status": [_("A conversation can be rated once it is resolved or closed.")]})
+        room.rating_score, room.rating_comment, room.rated_at = score, comment.strip(), timezone.now()
+        room.save(update_fields=["rating_score", "rating_comment", "rated_at"])
+        from .. import events
+
+        events.room_changed(room, changed=("rating",))
+    return room
+
+
+# Automatic replies ---------------------------------------------------------------------
+
+DEFAULT_TEXTS = {
+    AutoReply.Kind.AWAY: lambda: _(
+        "Thanks for your message! We are away right now and will answer from {next_opening}."
+    ),
+    AutoReply.Kind.AUTO_RESOLVED: lambda: _(
+        "We have marked this conversation as resolved. Write here any time to reopen it."
+    ),
+}
+def AWAY_UNKNOWN_OPENING() -> str:
+    return _("Thanks for your message! We are away right now and will answer as soon as we are back.")
+
+
+def auto_reply_text(kind: str, *, language: str | None = None, **values: str) -> str:
+    """The store's wording of an automatic message in ``language`` (default: LANGUAGE_CODE), else ours."""
+    from django.conf import settings
+
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        custom = AutoReply.objects.filter(kind=kind, language=language).values_list("text", flat=True).first()
+        if kind == AutoReply.Kind.AWAY and not values.get("next_opening"):
+            text = custom if custom and "{next_opening}" not in custom else AWAY_UNKNOWN_OPENING()
+        else:
+            text = custom or DEFAULT_TEXTS[kind]()
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):  # a store's text with an unknown placeholder
+            return text
+
+
+def _automatic_sender(room: ChatRoom) -> Any:
+    """Automatic messages are sent in the name of the room's agent, else of the first agent."""
+    if room.admin_id is not None and room.admin.is_active:
+        return room.admin
+    return agents_queryset().order_by("pk").first()
+
+
+def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage | None:
+    """Answer a customer who wrote outside opening hours, once per closed period."""
+    from ..services import post_message
+
+    now = now or timezone.now()
+    schedule = hours.load_schedule()
+    if schedule.is_open(now):
+        return None
+    with transaction.atomic():
+        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
+        if room is None:  # deleted (erasure) before the task ran
+            return None
+        last_closing = schedule.last_closing(now)
+        if room.away_replied_at is not None and (last_closing is None or room.away_replied_at > last_closing):
+            return None  # already answered in this closed period
+        sender = _automatic_sender(room)
+        if sender is None:
+            return None
+        next_opening = schedule.next_opening(now)
+        opening_text = ""
+        if next_opening is not None:
+            opening_text = date_format(timezone.localtime(next_opening, schedule.tz), "l j F H:i")
+        text = auto_reply_text(AutoReply.Kind.AWAY, next_opening=opening_text, name=display_name(room.user))
+        message, _created = post_message(room, sender, message=text, automatic=True)
+        ChatRoom.objects.filter(pk=room.pk).update(away_replied_at=now)
+    return message
+
+
+def is_outside_hours(at: datetime | None = None) -> bool:
+    return not hours.load_schedule().is_open(at or timezone.now())
+
+
+# Auto-resolve --------------------------------------------------------------------------
+
+
+def auto_resolve(room_id: int, message_id: int) -> bool:
+    """Resolve a room still waiting on the customer since agent message ``message_id``.
+
+    Does nothing if anything was written after it, the room is no longer open, or the wait
+    is not over (the setting may have grown since the task was queued).
+    """
+    from ..services import manage_room, post_message
+
+    wait = conf.get("AUTO_RESOLVE_AFTER")
+    if wait is None:
+        return False
+    with transaction.atomic():
+        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
+        if room is None or room.status != ChatRoom.Status.OPEN:
+            return False
+        # What the customer sees: an agents' note after their last message does not make them wait.
+        last = audience.messages_in_view(room.messages, viewer_is_customer=True).order_by("-id").first()
+        if last is None or last.pk != message_id or last.sender_id == room.user_id:
+            return False
+        if timezone.now() - last.created_at < timedelta(seconds=wait):
+            return False
+        text = auto_reply_text(AutoReply.Kind.AUTO_RESOLVED, name=display_name(room.user))
+        post_message(room, last.sender, message=text, automatic=True)
+        manage_room(room, status=ChatRoom.Status.RESOLVED)
+    return True
+
+
+# Emails --------------------------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    from django.contrib.sites.models import Site
+
+    if "://" in path:
+        return path
+    return f"{conf.get('EMAIL_URL_SCHEME')}://{Site.objects.get_current().domain}{path}"
+
+
+def customer_conversation_url(room: ChatRoom) -> str:
+    from django.urls import reverse
+
+    # Not the site's root: Oscar redirects it to the catalogue without the query string.
+    template = conf.get("CUSTOMER_CONVERSATION_URL") or reverse("catalogue:index") + "?oscar_chat_room={room_id}"
+    return _absolute(template.format(room_id=room.pk))
+
+
+def agent_conversation_url(room: ChatRoom) -> str:
+    from django.urls import reverse
+
+    return _absolute(reverse("admin:oscar_chat_chatroom_change", args=[room.pk]))
+
+
+def _dispatch(code: str, user: Any, context: dict) -> bool:
+    Dispatcher = get_class("communication.utils", "Dispatcher")
+    dispatcher = Dispatcher()
+    messages = dispatcher.get_messages(code, context)
+    return bool(dispatcher.dispatch_user_messages(user, messages).get("email"))
+
+
+def send_reply_digest(room_id: int) -> int:
+    """Email the customer the agents' replies they have not read, once each. Returns how many.
+
+    Nothing goes out if they read them meanwhile or are watching the chat again.
+    """
+    with transaction.atomic():
+        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("user").filter(pk=room_id).first()
+        if room is None:
+            return 0
+        customer = room.user
+        if not customer.email or not customer.is_active or presence.has_open_stream(customer.pk):
+            return 0
+        replies = list(
+            audience.messages_in_view(room.messages, viewer_is_customer=True)
+            .filter(pk__gt=room.customer_emailed_message_id, is_read=False)
+            .exclude(sender_id=room.user_id)
+            .select_related("sender")
+            .order_by("id")
+        )
+        if not replies:
+            return 0
+        room.customer_emailed_message_id = replies[-1].pk
+        room.save(update_fields=["customer_emailed_message_id"])
+        context = {
+            "room": room,
+            "customer_name": display_name(customer),
+            "replies": [{"sender": display_name(m.sender), "text": m.preview, "sent": m.created_at} for m in replies],
+            "conversation_url": customer_conversation_url(room),
+            "ask_rating": room.status in ENDED and room.rating_score is None,
+        }
+        # Sent inside the transaction: a failed send rolls the mark back and the task is retried.
+        _dispatch(REPLY_DIGEST_EVENT, customer, context)
+    return len(replies)
+
+
+def notify_agents_of_new_room(room_id: int) -> int:
+    """Email every agent about a new conversation when none of them is watching the chat."""
+    if presence.agents_online():
+        return 0
+    room = ChatRoom.objects.select_related("user").filter(pk=room_id).first()
+    if room is None:
+        return 0
+    first = room.messages.filter(sender_id=room.user_id).order_by("id").first()
+    context = {
+        "room": room,
+        "customer_name": display_name(room.user),
+        "first_message": first.preview if first else "",
+        "conversation_url": agent_conversation_url(room),
+    }
+    sent = 0
+    for agent in agents_queryset().exclude(email="").order_by("pk"):
+        sent += _dispatch(NEW_CONVERSATION_EVENT, agent, context)
+    return sent
+
+
+# Data rights ---------------------------------------------------------------------------
+
+
+def _delete_attachment(message: ChatMessage) -> None:
+    if message.attachment:
+        message.attachment.delete(save=False)
+    message.attachment = ""
+    message.attachment_name = ""
+    message.attachment_size = None
+    message.attachment_content_type = ""
+
+
+def export_customer(user: Any) -> bytes:
+    """A zip of the customer's conversations: ``conversations.json`` and ``attachments/``."""
+    buffer = io.BytesIO()
+    data = {"customer": {"id": user.pk, "name": display_name(user), "email": user.email}, "conversations": []}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for room in ChatRoom.objects.filter(user=user).order_by("created_at", "pk"):
+            conversation = {
+                "id": room.pk,
+                "subject": room.subject,
+                "status": room.status,
+                "created_at": room.created_at.isoformat(),
+                "rating": {"score": room.rating_score, "comment": room.rating_comment}
+                if room.rating_score
+                else None,
+                "messages": [],
+            }
+            # The customer's own view: agents' internal notes are not theirs to receive.
+            customer_view = audience.messages_in_view(room.messages, viewer_is_customer=True)
+            for message in customer_view.select_related("sender").order_by("id"):
+                item = {
+                    "id": message.pk,
+                    "sender": display_name(message.sender),
+                    "from_customer": message.sender_id == user.pk,
+                    "type": message.message_type,
+                    "message": message.message,
+                    "product": (message.product_snapshot or {}).get("title"),
+                    "created_at": message.created_at.isoformat(),
+                    "attachment": None,
+                }
+                if message.attachment:
+                    name = f"attachments/{message.pk}-{message.attachment_name or 'file'}"
+                    try:
+                        with message.attachment.open("rb") as f:
+                            archive.writestr(name, f.read())
+                        item["attachment"] = name
+                    except OSError:
+                        logger.warning("oscar_chat: attachment of message %s is missing", message.pk)
+                conversation["messages"].append(item)
+            data["conversations"].append(conversation)
+        archive.writestr("conversations.json", json.dumps(data, ensure_ascii=False, indent=2))
+    return buffer.getvalue()
+
+
+def erase_customer(user: Any) -> int:
+    """Anonymise every conversation of ``user``: texts emptied, attachments deleted. Returns rooms."""
+    erased = _("[erased]")
+    count = 0
+    with transaction.atomic():
+        for room in ChatRoom.objects.select_for_update().filter(user=user):
+            for message in room.messages.exclude(message=erased, attachment=""):
+                _delete_attachment(message)
+                message.message = erased if message.message or message.message_type != "PRODUCT" else ""
+                message.client_id = None
+                message.save(
+                    update_fields=[
+                        "message", "client_id", "attachment", "attachment_name",
+                        "attachment_size", "attachment_content_type",
+                    ]
+                )
+            room.subject = erased
+            room.last_message = erased
+            room.rating_comment = ""
+            room.save(update_fields=["subject", "last_message", "rating_comment"])
+            count += 1
+    return count
+
+
+def delete_customer_files(user: Any) -> None:
+    """Delete the files of ``user``'s conversations once the account's deletion commits (their
+    rows go with it by cascade); a deletion rolled back keeps them."""
+    files = [m.attachment for m in ChatMessage.objects.filter(room__user=user).exclude(attachment="")]
+
+    def delete() -> None:
+        for file in files:
+            file.storage.delete(file.name)
+
+    transaction.on_commit(delete)
+
+
+# Retention: name -> function(cutoff) deleting that kind of data older than cutoff. Other
+# kinds (e.g. internal notes) register here and are configured in OSCAR_CHAT_RETENTION_DAYS.
+RETENTION_POLICIES: dict[str, Any] = {}
+
+
+def retention_policy(name: str):
+    def register(func):
+        RETENTION_POLICIES[name] = func
+        return func
+
+    return register
+
+
+@retention_policy("attachments")
+def expire_attachments(cutoff: datetime) -> int:
+    count = 0
+    for message in ChatMessage.objects.filter(created_at__lt=cutoff).exclude(attachment="").iterator():
+        _delete_attachment(message)
+        message.save(update_fields=["attachment", "attachment_name", "attachment_size", "attachment_content_type"])
+        count += 1
+    return count
+
+
+def apply_retention(now: datetime | None = None) -> dict[str, int]:
+    """Delete what is older than its retention period (``OSCAR_CHAT_RETENTION_DAYS``)."""
+    now = now or timezone.now()
+    done = {}
+    for name, days in (conf.get("RETENTION_DAYS") or {}).items():
+        policy = RETENTION_POLICIES.get(name)
+        if policy is None or days is None:
+            continue
+        done[name] = policy(now - timedelta(days=days))
+    return done

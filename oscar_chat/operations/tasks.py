@@ -1,0 +1,38 @@
+"""The chat's background tasks (Django's tasks API). Thin: each calls a service."""
+
+from .taskapi import task
+
+
+@task()
+def auto_resolve_task(room_id: int, message_id: int) -> bool:
+    from .services import auto_resolve
+
+    return auto_resolve(room_id, message_id)
+
+
+@task()
+def away_reply_task(room_id: int) -> bool:
+    from .services import send_away_reply
+
+    return send_away_reply(room_id) is not None
+
+
+@task()
+def reply_digest_task(room_id: int) -> int:
+    from .services import send_reply_digest
+
+    return send_reply_digest(room_id)
+
+
+@task()
+def new_room_notice_task(room_id: int) -> int:
+    from .services import notify_agents_of_new_room
+
+    return notify_agents_of_new_room(room_id)
+
+
+@task()
+def retention_task() -> dict[str, int]:
+    from .services import apply_retention
+
+    return apply_retention()

@@ -1,0 +1,106 @@
+"""Opening hours, holidays, away replies and the availability the widget shows."""
+
+import datetime as dt
+
+import pytest
+
+from oscar_chat.operations.hours import BusinessClock, load_schedule
+from oscar_chat.operations.models import AutoReply, Holiday, OpeningHours
+
+from .conftest import JAKARTA, open_conversation, reload, reply
+
+# Monday 2 March 2026, in the store's time zone (Asia/Jakarta, UTC+7).
+MONDAY = dt.date(2026, 3, 2)
+
+
+def at(day_offset, hour, minute=0):
+    return dt.datetime.combine(MONDAY + dt.timedelta(days=day_offset), dt.time(hour, minute), tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def weekday_hours(db):
+    for weekday in range(5):
+        OpeningHours.objects.create(weekday=weekday, opens_at=dt.time(9), closes_at=dt.time(17))
+
+
+def test_no_hours_means_always_open(db):
+    schedule = load_schedule()
+    assert schedule.is_open(at(5, 3))
+
+
+def test_open_in_hours_closed_outside_on_weekends_and_holidays(weekday_hours):
+    Holiday.objects.create(date=MONDAY + dt.timedelta(days=2), name="Nyepi")
+    schedule = load_schedule()
+    assert schedule.is_open(at(0, 9))
+    assert not schedule.is_open(at(0, 17))
+    assert not schedule.is_open(at(0, 8, 59))
+    assert not schedule.is_open(at(5, 12))  # Saturday
+    assert not schedule.is_open(at(2, 12))  # the holiday
+    assert schedule.next_opening(at(1, 18)) == at(3, 9)  # Tuesday evening: Thursday, after the holiday
+    assert schedule.next_opening(at(4, 20)) == at(7, 9)  # Friday evening: Monday
+    assert schedule.last_closing(at(1, 20)) == at(1, 17)
+
+
+def test_business_time_counts_only_open_hours(weekday_hours):
+    schedule = load_schedule()
+    clock = BusinessClock(schedule, at(0, 0), at(14, 0))
+    assert clock.seconds(at(0, 16), at(1, 10)) == 2 * 3600  # 16-17 Monday, 9-10 Tuesday
+    assert clock.seconds(at(4, 16, 30), at(7, 9, 30)) == 3600  # over the weekend
+    assert clock.seconds(at(5, 10), at(6, 10)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_message_outside_hours_gets_one_away_reply(weekday_hours, customer, agent, clock, run_worker):
+    clock.to(at(0, 20))
+    room = open_conversation(customer, text="Hello?")
+    run_worker()
+    replies = list(reload(room).messages.filter(is_automatic=True))
+    assert len(replies) == 1
+    assert "away" in replies[0].message and "Tuesday 3 March 09:00" in replies[0].message
+    # Not a response of an agent: the room still waits for one.
+    assert reload(room).first_response_at is None
+    assert reload(room).admin is None
+
+    from oscar_chat.services import post_message
+
+    clock.to(at(0, 21))
+    post_message(room, customer, message="Still there?")
+    run_worker()
+    assert reload(room).messages.filter(is_automatic=True).count() == 1  # once per closed period
+
+    clock.to(at(1, 10))  # open: the agent answers
+    reply(room, agent)
+    clock.to(at(1, 19))
+    post_message(room, customer, message="Thanks, and one more thing")
+    run_worker()
+    assert reload(room).messages.filter(is_automatic=True).count() == 2  # a new closed period
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_away_reply_in_hours_and_the_store_wording_in_its_language(
+    weekday_hours, customer, agent, clock, run_worker, settings
+):
+    clock.to(at(0, 10))
+    room = open_conversation(customer)
+    run_worker()
+    assert not reload(room).messages.filter(is_automatic=True).exists()
+
+    settings.LANGUAGE_CODE = "id"
+    AutoReply.objects.create(kind="AWAY", language="id", text="Kami buka lagi {next_opening}.")
+    clock.to(at(5, 10))
+    room = open_conversation(customer)
+    run_worker()
+    text = reload(room).messages.get(is_automatic=True).message
+    assert text.startswith("Kami buka lagi Senin 9 Maret 09:00")
+
+
+def test_presence_tells_the_widget_when_the_shop_answers(weekday_hours, customer, api, clock):
+    clock.to(at(5, 12))
+    data = api(customer).get("/api/chat/presence").json()
+    assert data["is_open"] is False
+    assert data["next_opening"] == at(7, 9).astimezone(dt.UTC).isoformat()
+    assert data["time_zone"] == "Asia/Jakarta"
+    clock.to(at(0, 12))
+    data = api(customer).get("/api/chat/presence/").json()
+    assert data["is_open"] is True and data["next_opening"] is None
+    assert api().get("/api/chat/presence").status_code == 401
