@@ -77,6 +77,7 @@ docs: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 # The matrix's pinned legs, on SQLite without browser tests (.ci/run runs them beside the main job).

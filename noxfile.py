@@ -34,8 +34,20 @@ def run_suite(session: nox.Session, *extra: str) -> None:
         "SEARCH_INDEX_PATH": f"{session.create_tmp()}/whoosh_index",
         "MEDIA_ROOT": f"{session.create_tmp()}/media",
     }
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", LEG_MARKERS,
-                f"--basetemp={session.create_tmp()}/pytest", *extra, *session.posargs, env=env)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        LEG_MARKERS,
+        f"--basetemp={session.create_tmp()}/pytest",
+        *extra,
+        *session.posargs,
+        env=env,
+    )
 
 
 @nox.session
@@ -43,8 +55,12 @@ def run_suite(session: nox.Session, *extra: str) -> None:
 def tests(session: nox.Session, django: str) -> None:
     """A pinned leg of the matrix."""
     session.install("-c", str(constraints(session.python)), "-e", ".[test]")
-    session.run("python", "-c", f"import django, sys; assert django.get_version().startswith('{django}'), "
-                "django.get_version(); print('Python', sys.version.split()[0], 'Django', django.get_version())")
+    session.run(
+        "python",
+        "-c",
+        f"import django, sys; assert django.get_version().startswith('{django}'), "
+        "django.get_version(); print('Python', sys.version.split()[0], 'Django', django.get_version())",
+    )
     run_suite(session)
 
 
@@ -58,7 +74,9 @@ def newest(session: nox.Session) -> None:
     newer = sorted(installed - pinned)
     if not newer:
         # Exactly the 3.13 leg's versions, which that leg tests: nothing new to hear of.
-        session.log("The newest releases are the pinned ones (constraints/py313.txt): covered by tests(3.13-django6.1).")
+        session.log(
+            "The newest releases are the pinned ones (constraints/py313.txt): covered by tests(3.13-django6.1)."
+        )
         return
     session.log("Newer than constraints/py313.txt: " + ", ".join(newer))
     run_suite(session)

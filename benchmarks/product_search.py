@@ -29,14 +29,70 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 NOUNS = [
-    "kopi", "teh", "sambal", "kecap", "keripik", "batik", "kebaya", "sarung", "sandal", "tas", "earbuds",
-    "speaker", "headphones", "charger", "keyboard", "mouse", "smartwatch", "wajan", "cobek", "lampu", "sprei",
-    "diffuser", "sabun", "masker", "jamu", "minyak", "kemeja", "celana", "jaket", "topi", "dompet", "sepatu",
-    "gelas", "piring", "sendok", "bantal", "selimut", "handuk", "payung", "botol",
+    "kopi",
+    "teh",
+    "sambal",
+    "kecap",
+    "keripik",
+    "batik",
+    "kebaya",
+    "sarung",
+    "sandal",
+    "tas",
+    "earbuds",
+    "speaker",
+    "headphones",
+    "charger",
+    "keyboard",
+    "mouse",
+    "smartwatch",
+    "wajan",
+    "cobek",
+    "lampu",
+    "sprei",
+    "diffuser",
+    "sabun",
+    "masker",
+    "jamu",
+    "minyak",
+    "kemeja",
+    "celana",
+    "jaket",
+    "topi",
+    "dompet",
+    "sepatu",
+    "gelas",
+    "piring",
+    "sendok",
+    "bantal",
+    "selimut",
+    "handuk",
+    "payung",
+    "botol",
 ]
 ADJECTIVES = [
-    "premium", "organik", "pedas", "manis", "modern", "klasik", "mini", "pro", "digital", "wireless", "silent",
-    "anti lengket", "handmade", "asli", "tulis", "cap", "tenun", "kulit", "rotan", "bambu", "katun", "sutra",
+    "premium",
+    "organik",
+    "pedas",
+    "manis",
+    "modern",
+    "klasik",
+    "mini",
+    "pro",
+    "digital",
+    "wireless",
+    "silent",
+    "anti lengket",
+    "handmade",
+    "asli",
+    "tulis",
+    "cap",
+    "tenun",
+    "kulit",
+    "rotan",
+    "bambu",
+    "katun",
+    "sutra",
 ]
 SIZES = ["100g", "250g", "500g", "1kg", "S", "M", "L", "XL", "28cm", "60ml", "1.8L", "20000mAh", "65W"]
 SYLLABLES = ["ka", "ra", "su", "da", "ya", "ga", "lo", "mi", "ta", "ne", "po", "ri", "sa", "wa", "ju", "be"]
@@ -45,8 +101,11 @@ SYLLABLES = ["ka", "ra", "su", "da", "ya", "ga", "lo", "mi", "ta", "ne", "po", "
 def brand_names(count, rng):
     names = set()
     while len(names) < count:
-        names.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize() + " "
-                  + rng.choice(["Nusantara", "Lestari", "Jaya", "Abadi", "Makmur", "Sentosa", "Craft", "Living"]))
+        names.add(
+            "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+            + " "
+            + rng.choice(["Nusantara", "Lestari", "Jaya", "Abadi", "Makmur", "Sentosa", "Craft", "Living"])
+        )
     return sorted(names)
 
 
@@ -97,14 +156,16 @@ def generate(total, rng):
     for n in range(standalone_count + parents_count):
         is_parent = n >= standalone_count
         title = f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS).title()} {rng.choice(NOUNS)} {rng.choice(SIZES)}"
-        products.append(Product(
-            title=title,
-            slug=slugify(title)[:200],
-            upc=f"899{n:010d}",
-            structure=Product.PARENT if is_parent else Product.STANDALONE,
-            product_class=goods,
-            is_public=rng.random() > 0.05,
-        ))
+        products.append(
+            Product(
+                title=title,
+                slug=slugify(title)[:200],
+                upc=f"899{n:010d}",
+                structure=Product.PARENT if is_parent else Product.STANDALONE,
+                product_class=goods,
+                is_public=rng.random() > 0.05,
+            )
+        )
         kinds.append(is_parent)
     with transaction.atomic():
         Product.objects.bulk_create(products, batch_size=batch)
@@ -112,17 +173,27 @@ def generate(total, rng):
         children = []
         for parent in parents:
             for size in ("S", "M", "L"):
-                children.append(Product(
-                    title=f"{parent.title} {size}", slug=f"{parent.slug}-{size.lower()}", upc=f"{parent.upc}{size}",
-                    structure=Product.CHILD, parent=parent, is_public=True,
-                ))
+                children.append(
+                    Product(
+                        title=f"{parent.title} {size}",
+                        slug=f"{parent.slug}-{size.lower()}",
+                        upc=f"{parent.upc}{size}",
+                        structure=Product.CHILD,
+                        parent=parent,
+                        is_public=True,
+                    )
+                )
         Product.objects.bulk_create(children, batch_size=batch)
         sellable = [p for p, is_parent in zip(products, kinds) if not is_parent] + children
         StockRecord.objects.bulk_create(
             [
                 StockRecord(
-                    product=p, partner=partner, partner_sku=f"SKU-{p.pk:07d}", price_currency="IDR",
-                    price=rng.randrange(10, 5000) * 1000, num_in_stock=rng.randrange(0, 50),
+                    product=p,
+                    partner=partner,
+                    partner_sku=f"SKU-{p.pk:07d}",
+                    price_currency="IDR",
+                    price=rng.randrange(10, 5000) * 1000,
+                    num_in_stock=rng.randrange(0, 50),
                 )
                 for p in sellable
             ],
@@ -230,8 +301,10 @@ def run_benchmark(args):
     print(f"Migrated in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     data = generate(args.products, rng)
-    print(f"Generated {data['count']:,} products (with stock records, brands, categories) "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"Generated {data['count']:,} products (with stock records, brands, categories) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         print(cursor.fetchone()[0].split(" on ")[0])
@@ -249,7 +322,9 @@ def run_benchmark(args):
         products = Product.objects.browsable()
         if q:
             products = products.filter(
-                Q(title__icontains=q) | Q(upc__icontains=q) | Q(stockrecords__partner_sku__icontains=q)
+                Q(title__icontains=q)
+                | Q(upc__icontains=q)
+                | Q(stockrecords__partner_sku__icontains=q)
                 | Q(children__stockrecords__partner_sku__icontains=q)
                 | Q(attribute_values__attribute__code="brand", attribute_values__value_text__icontains=q)
             ).distinct()
@@ -278,13 +353,14 @@ def run_benchmark(args):
 
     print(f"\n{args.runs} searches per kind, limit 20; milliseconds, p50 / p95")
     print("Finding the ids (oscar_chat: one UNION ALL query of per-field branches):\n")
-    header = (f"{'kind':<16}{'results':>8}  {'no indexes':>15}  {'trigram indexes':>15}  "
-              f"{'one OR, indexed':>15}")
+    header = f"{'kind':<16}{'results':>8}  {'no indexes':>15}  {'trigram indexes':>15}  {'one OR, indexed':>15}"
     print(header)
     print("-" * len(header))
     for kind in kinds:
-        print(f"{kind:<16}{counts[kind]:>8}  {cell(without[kind]):>15}  {cell(with_indexes[kind]):>15}  "
-              f"{cell(naive[kind]):>15}")
+        print(
+            f"{kind:<16}{counts[kind]:>8}  {cell(without[kind]):>15}  {cell(with_indexes[kind]):>15}  "
+            f"{cell(naive[kind]):>15}"
+        )
     print("\nThe whole search as the endpoint runs it (ids, then the cards in a constant number of queries):\n")
     header = f"{'kind':<16}{'no indexes':>15}  {'trigram indexes':>15}"
     print(header)

@@ -140,8 +140,10 @@ def run(args):
         thread.join()
     wall = time.perf_counter() - started
     stored = ChatMessage.objects.filter(sender=customer).count()
-    print(f"{args.burst} simultaneous sends, limit 30, locked row: {stored} stored, "
-          f"{outcomes.count('limited')} refused, {wall:.2f} s")
+    print(
+        f"{args.burst} simultaneous sends, limit 30, locked row: {stored} stored, "
+        f"{outcomes.count('limited')} refused, {wall:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -101,18 +101,25 @@ def naive_first_response(period):
     from oscar_chat.models import ChatMessage, ChatRoom
 
     first = (
-        ChatMessage.objects.filter(room=OuterRef("pk")).exclude(sender=OuterRef("user"))
-        .order_by().values("room").annotate(t=Min("created_at")).values("t")
+        ChatMessage.objects.filter(room=OuterRef("pk"))
+        .exclude(sender=OuterRef("user"))
+        .order_by()
+        .values("room")
+        .annotate(t=Min("created_at"))
+        .values("t")
     )
     return list(
         ChatRoom.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
-        .annotate(first=Subquery(first)).values_list("created_at", "first")
+        .annotate(first=Subquery(first))
+        .values_list("created_at", "first")
     )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--rooms", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
@@ -159,7 +166,9 @@ def main():
         print(f"PostgreSQL {connection.pg_version}; p50 of {args.runs} runs")
         print("period  rooms   messages  chat_stats ms  page ms  naive first response ms  ratio")
         for days, rooms, messages, ms, page, naive in results:
-            print(f"{days:>4} d  {rooms:>6}  {messages:>8}  {ms:>13.0f}  {page:>7.0f}  {naive:>23.0f}  {naive / ms:>5.1f}x")
+            print(
+                f"{days:>4} d  {rooms:>6}  {messages:>8}  {ms:>13.0f}  {page:>7.0f}  {naive:>23.0f}  {naive / ms:>5.1f}x"
+            )
         connection.close()
     finally:
         if not args.keep:

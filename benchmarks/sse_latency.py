@@ -318,24 +318,43 @@ def main():
             try:
                 reader = open_reader(b.url, tokens["agent"])
                 commands = redis.commands()
-                rows.append(("two processes (post on A, stream on B)", layer,
-                             *measure(a.url, reader, tokens, room_id, args.messages)))
+                rows.append(
+                    (
+                        "two processes (post on A, stream on B)",
+                        layer,
+                        *measure(a.url, reader, tokens, room_id, args.messages),
+                    )
+                )
                 commands_per_message = (redis.commands() - commands) / (args.messages + WARM_UP)
                 one_stream_clients = redis.clients()
                 crowd = Crowd(b.port, tokens["crowd"], args.crowd)
                 crowd.start()
                 time.sleep(1)
                 crowd_clients = redis.clients()
-                rows.append((f"two processes, {args.crowd} more streams on B", layer,
-                             *measure(a.url, reader, tokens, room_id, args.messages)))
+                rows.append(
+                    (
+                        f"two processes, {args.crowd} more streams on B",
+                        layer,
+                        *measure(a.url, reader, tokens, room_id, args.messages),
+                    )
+                )
                 # The same streams, idle for longer than redis-py's socket timeout, then used again.
                 time.sleep(12)
                 after_idle, lost_after_idle, _ = measure(a.url, reader, tokens, room_id, 20)
                 reader.stopped = True
                 crowd.close()
-                health.append((layer, commands_per_message, one_stream_clients, crowd_clients, crowd.ok, crowd.failed,
-                               f"{after_idle[0]:.0f} ms, {lost_after_idle} lost" if after_idle else "none came",
-                               a.errors() + b.errors()))
+                health.append(
+                    (
+                        layer,
+                        commands_per_message,
+                        one_stream_clients,
+                        crowd_clients,
+                        crowd.ok,
+                        crowd.failed,
+                        f"{after_idle[0]:.0f} ms, {lost_after_idle} lost" if after_idle else "none came",
+                        a.errors() + b.errors(),
+                    )
+                )
             finally:
                 a.stop()
                 b.stop()
@@ -348,8 +367,10 @@ def main():
 
     report(rows)
     print()
-    print(f"{'layer':<10} {'Redis cmds/msg':>15} {'conns, 1 stream':>16} {f'{args.crowd + 1} streams':>12} "
-          f"{'opened at once':>18} {'1st event after 12 s idle':>26} {'layer errors':>13}")
+    print(
+        f"{'layer':<10} {'Redis cmds/msg':>15} {'conns, 1 stream':>16} {f'{args.crowd + 1} streams':>12} "
+        f"{'opened at once':>18} {'1st event after 12 s idle':>26} {'layer errors':>13}"
+    )
     for layer, commands, one, crowd, ok, failed, idle, errors in health:
         opened = f"{ok} ok, {failed} failed"
         print(f"{layer:<10} {commands:>15.1f} {one:>16} {crowd:>12} {opened:>18} {idle:>26} {errors:>13}")

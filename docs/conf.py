@@ -68,14 +68,22 @@ def _write_api_reference() -> None:
         rows += [f"### {name}", "", "| Field | Type | |", "|---|---|---|"]
         required = set(component.get("required", []))
         for field, spec in component["properties"].items():
-            kind = spec.get("type") or spec.get("$ref", "").rsplit("/", 1)[-1] or ", ".join(
-                part.get("$ref", "").rsplit("/", 1)[-1] or part.get("type", "") for part in spec.get("allOf", [])
-                + spec.get("oneOf", []) + spec.get("anyOf", []))
+            kind = (
+                spec.get("type")
+                or spec.get("$ref", "").rsplit("/", 1)[-1]
+                or ", ".join(
+                    part.get("$ref", "").rsplit("/", 1)[-1] or part.get("type", "")
+                    for part in spec.get("allOf", []) + spec.get("oneOf", []) + spec.get("anyOf", [])
+                )
+            )
             if spec.get("type") == "array":
                 items = spec.get("items", {})
                 kind = f"array of {items.get('type') or items.get('$ref', '').rsplit('/', 1)[-1]}"
-            notes = ["required" if field in required else "", "read-only" if spec.get("readOnly") else "",
-                     "nullable" if spec.get("nullable") else ""]
+            notes = [
+                "required" if field in required else "",
+                "read-only" if spec.get("readOnly") else "",
+                "nullable" if spec.get("nullable") else "",
+            ]
             rows.append(f"| `{field}` | {kind} | {', '.join(n for n in notes if n)} |")
         rows.append("")
     generated = DOCS / "_generated"

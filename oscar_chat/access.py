@@ -50,7 +50,9 @@ def lost(grants: Iterable[Grant]) -> set[Grant]:
     user_ids = {grant.user_id for grant in grants}
     active = set(get_user_model()._default_manager.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
     wanted_agents = {grant.user_id for grant in grants if grant.agent} & active
-    agents = set(agents_queryset().filter(pk__in=wanted_agents).values_list("pk", flat=True)) if wanted_agents else set()
+    agents = (
+        set(agents_queryset().filter(pk__in=wanted_agents).values_list("pk", flat=True)) if wanted_agents else set()
+    )
     sessions = {}
     for key in {grant.session_key for grant in grants if grant.session_key}:
         user = session_user(key)

@@ -53,7 +53,7 @@ def wrap(django_application):
             path = scope["path"]
             root = scope.get("root_path", "")
             if root and path.startswith(root):
-                path = path[len(root):]
+                path = path[len(root) :]
             if found[0] is not None and path.rstrip("/") == found[0]:
                 return await consumer(scope, receive, send)
         return await django_application(scope, receive, send)

@@ -43,8 +43,11 @@ def check_api_mounted(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     return [
         Error(
             "The chat API is not in the URLconf: the widget, the stream and the admin's replies cannot work.",
-            hint=_hint('Add path("api/chat/", include("oscar_chat.api.urls")) to ROOT_URLCONF, '
-                       "before Oscar's catch-all URLs.", "oscar_chat.E001"),
+            hint=_hint(
+                'Add path("api/chat/", include("oscar_chat.api.urls")) to ROOT_URLCONF, '
+                "before Oscar's catch-all URLs.",
+                "oscar_chat.E001",
+            ),
             id="oscar_chat.E001",
         )
     ]
@@ -59,7 +62,8 @@ def check_installed_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     if missing:
         messages.append(
             Warning(
-                "Not in INSTALLED_APPS: " + ", ".join(f'"{name}"' for name in missing)
+                "Not in INSTALLED_APPS: "
+                + ", ".join(f'"{name}"' for name in missing)
                 + ": the chat API's validation and token errors are not translated.",
                 hint=_hint("Add them to INSTALLED_APPS.", "oscar_chat.W008"),
                 id="oscar_chat.W008",
@@ -114,8 +118,11 @@ def check_stream_served(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             Warning(
                 "ASGI_APPLICATION is not set: nothing tells runserver which application serves the chat's event "
                 "stream.",
-                hint=_hint('Set ASGI_APPLICATION = "<project>.asgi.application" and wrap it with '
-                           "oscar_chat.asgi.wrap in asgi.py.", "oscar_chat.W001"),
+                hint=_hint(
+                    'Set ASGI_APPLICATION = "<project>.asgi.application" and wrap it with '
+                    "oscar_chat.asgi.wrap in asgi.py.",
+                    "oscar_chat.W001",
+                ),
                 id="oscar_chat.W001",
             )
         ]
@@ -134,8 +141,9 @@ def check_stream_served(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     return [
         Warning(
             f"ASGI_APPLICATION {name!r} does not serve the chat's event stream: it answers 503 and clients poll.",
-            hint=_hint("In asgi.py: from oscar_chat.asgi import wrap; application = wrap(application).",
-                       "oscar_chat.W001"),
+            hint=_hint(
+                "In asgi.py: from oscar_chat.asgi import wrap; application = wrap(application).", "oscar_chat.W001"
+            ),
             id="oscar_chat.W001",
         )
     ]
@@ -149,8 +157,11 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return [
             Warning(
                 "CHANNEL_LAYERS has no default layer: the chat's event stream answers 503 and clients poll.",
-                hint=_hint('Set CHANNEL_LAYERS: channels_redis.pubsub.RedisPubSubChannelLayer, or for one process '
-                           'channels.layers.InMemoryChannelLayer.', "oscar_chat.W002"),
+                hint=_hint(
+                    "Set CHANNEL_LAYERS: channels_redis.pubsub.RedisPubSubChannelLayer, or for one process "
+                    "channels.layers.InMemoryChannelLayer.",
+                    "oscar_chat.W002",
+                ),
                 id="oscar_chat.W002",
             )
         ]
@@ -159,9 +170,11 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             Warning(
                 "The default channel layer is in memory: events reach only the streams of the process that "
                 "sent them, so the chat is live only when the store runs one server process.",
-                hint=_hint("With more than one process use channels_redis.pubsub.RedisPubSubChannelLayer; "
-                           'with one, silence this with SILENCED_SYSTEM_CHECKS = ["oscar_chat.W003"].',
-                           "oscar_chat.W003"),
+                hint=_hint(
+                    "With more than one process use channels_redis.pubsub.RedisPubSubChannelLayer; "
+                    'with one, silence this with SILENCED_SYSTEM_CHECKS = ["oscar_chat.W003"].',
+                    "oscar_chat.W003",
+                ),
                 id="oscar_chat.W003",
             )
         ]
@@ -195,9 +208,11 @@ def check_translation(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                 Warning(
                     'No URL is named "javascript-catalog": the widget cannot load its translations and shows '
                     "untranslated text.",
-                    hint=_hint('Add path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog") to '
-                               'the URLconf, or set OSCAR_CHAT_WIDGET_JS_CATALOG_URL ("" for none).',
-                               "oscar_chat.W006"),
+                    hint=_hint(
+                        'Add path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog") to '
+                        'the URLconf, or set OSCAR_CHAT_WIDGET_JS_CATALOG_URL ("" for none).',
+                        "oscar_chat.W006",
+                    ),
                     id="oscar_chat.W006",
                 )
             )

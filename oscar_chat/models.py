@@ -37,9 +37,7 @@ class ChatRoom(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     subject = models.CharField(_("subject"), max_length=200)
-    priority = models.CharField(
-        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
-    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     last_message = models.CharField(_("last message"), max_length=PREVIEW_LENGTH, blank=True)
     last_activity = models.DateTimeField(_("last activity"), default=timezone.now)
     # True when the agents have read every customer message (the agents' side of is_read).
@@ -96,13 +94,9 @@ class ChatMessage(models.Model):
         VOUCHER = "VOUCHER", _("Voucher")
 
     room = models.ForeignKey(ChatRoom, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages"
-    )
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
     message = models.TextField(_("message"), blank=True)
-    message_type = models.CharField(
-        _("type"), max_length=10, choices=MessageType.choices, default=MessageType.TEXT
-    )
+    message_type = models.CharField(_("type"), max_length=10, choices=MessageType.choices, default=MessageType.TEXT)
     product = models.ForeignKey(
         "catalogue.Product",
         on_delete=models.SET_NULL,
@@ -185,9 +179,7 @@ class StreamSequence(models.Model):
 class RateLimitLock(models.Model):
     """One row per customer, locked while their messages or rooms are counted (oscar_chat.limits)."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
 
     class Meta:
         verbose_name = _("rate limit lock")

@@ -47,9 +47,7 @@ def filter_rooms(rooms, user, *, statuses=None, priorities=None, q=None, unread=
             rooms = rooms.filter(labels__contains=[label])
         else:
             # SQLite: the stored JSON text holds the label as one quoted element.
-            rooms = rooms.alias(labels_text=Cast("labels", TextField())).filter(
-                labels_text__contains=json.dumps(label)
-            )
+            rooms = rooms.alias(labels_text=Cast("labels", TextField())).filter(labels_text__contains=json.dumps(label))
     if statuses:
         rooms = rooms.filter(status__in=statuses)
     if priorities:

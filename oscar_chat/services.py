@@ -104,8 +104,20 @@ def _locked_room(room):
     return locked
 
 
-def post_message(room, sender, *, message="", message_type=MessageType.TEXT, product=None,
-                 client_id=None, file=None, snapshot=None, order=None, voucher=None, automatic=False):
+def post_message(
+    room,
+    sender,
+    *,
+    message="",
+    message_type=MessageType.TEXT,
+    product=None,
+    client_id=None,
+    file=None,
+    snapshot=None,
+    order=None,
+    voucher=None,
+    automatic=False,
+):
     """Send a message to a room. Returns ``(message, created)``.
 
     The same ``client_id`` from the same sender in the same room returns the first message
@@ -169,8 +181,14 @@ def post_message(room, sender, *, message="", message_type=MessageType.TEXT, pro
                 timestamps.on_message(room, msg, from_customer=from_customer)
                 room.save(
                     update_fields=[
-                        "last_message", "last_activity", "agent_unread_count", "customer_unread_count",
-                        "is_read", "status", "admin", *timestamps.MESSAGE_FIELDS,
+                        "last_message",
+                        "last_activity",
+                        "agent_unread_count",
+                        "customer_unread_count",
+                        "is_read",
+                        "status",
+                        "admin",
+                        *timestamps.MESSAGE_FIELDS,
                     ]
                 )
             _assign_stream_seq(msg)
@@ -306,7 +324,10 @@ def mark_read(room, reader):
         unread = audience.messages_in_view(room.messages.filter(is_read=False), viewer_is_customer=reader_is_customer)
         unread = unread.exclude(sender_id=room.user_id) if reader_is_customer else unread.filter(sender_id=room.user_id)
         last_read_id = unread.aggregate(m=Max("id"))["m"]
-        if last_read_id is None and (room.customer_unread_count if reader_is_customer else room.agent_unread_count) == 0:
+        if (
+            last_read_id is None
+            and (room.customer_unread_count if reader_is_customer else room.agent_unread_count) == 0
+        ):
             return room
         unread.update(is_read=True)
         if reader_is_customer:

@@ -77,7 +77,9 @@ def apply_voucher(basket, voucher, *, user, request=None, sender=None):
     is taken out again). Returns the basket with Oscar's offers applied.
     """
     if basket.id is not None and basket.contains_voucher(voucher.code):
-        raise NotPurchasable(oscar_says("You have already added the '%(code)s' voucher to your basket") % {"code": voucher.code})
+        raise NotPurchasable(
+            oscar_says("You have already added the '%(code)s' voucher to your basket") % {"code": voucher.code}
+        )
     if voucher.is_expired():
         raise NotPurchasable(oscar_says("The '%(code)s' voucher has expired") % {"code": voucher.code})
     if not voucher.is_active():
@@ -96,4 +98,3 @@ def apply_voucher(basket, voucher, *, user, request=None, sender=None):
             Applicator().apply(basket, user, request)
             raise NotPurchasable(oscar_says("Your basket does not qualify for a voucher discount"))
     return basket
-

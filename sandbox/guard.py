@@ -100,8 +100,13 @@ class LoopbackOnly:
                     await send({"type": "websocket.close", "code": 1008})
                     return
                 body = REFUSAL.format(where=server[0]).encode()
-                await send({"type": "http.response.start", "status": 503,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 503,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

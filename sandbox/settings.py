@@ -130,11 +130,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Waiting on a write lock beats failing under a few concurrent requests; the test
     # database is a file so that server processes started by the tests can share it.
@@ -165,7 +161,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": os.environ.get("OSCAR_CHAT_CHANNEL_LAYER", "channels_redis.pubsub.RedisPubSubChannelLayer"),
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"oscar_chat_sandbox.db{_redis_db}.")},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"oscar_chat_sandbox.db{_redis_db}."),
+            },
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -234,4 +233,6 @@ for _name, _default in _CHAT_DEFAULTS.items():
     _value = os.environ.get(f"OSCAR_CHAT_{_name}")
     if _value is not None and isinstance(_default, (int, float)) and not isinstance(_default, bool):
         _number = float(_value)
-        globals()[f"OSCAR_CHAT_{_name}"] = int(_number) if isinstance(_default, int) and _number.is_integer() else _number
+        globals()[f"OSCAR_CHAT_{_name}"] = (
+            int(_number) if isinstance(_default, int) and _number.is_integer() else _number
+        )

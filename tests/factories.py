@@ -31,8 +31,12 @@ def many_messages(room, senders, count):
     """``count`` messages in ``room`` in one query, senders taken in turn (ids ascending)."""
     now = timezone.now() - timedelta(hours=1)
     return ChatMessage.objects.bulk_create(
-        ChatMessage(room=room, sender=senders[n % len(senders)], message=f"Message {n}",
-                    created_at=now + timedelta(milliseconds=n))
+        ChatMessage(
+            room=room,
+            sender=senders[n % len(senders)],
+            message=f"Message {n}",
+            created_at=now + timedelta(milliseconds=n),
+        )
         for n in range(count)
     )
 
@@ -58,7 +62,11 @@ def make_product(title="Kopi Arabika Gayo 250g", *, price="85000", stock=10, pub
         title=title, product_class=product_class, structure="standalone", is_public=public, upc=upc
     )
     get_model("partner", "StockRecord").objects.create(
-        product=product, partner=partner, partner_sku=f"SKU-{product.pk}", price_currency="IDR",
-        price=Decimal(price), num_in_stock=stock,
+        product=product,
+        partner=partner,
+        partner_sku=f"SKU-{product.pk}",
+        price_currency="IDR",
+        price=Decimal(price),
+        num_in_stock=stock,
     )
     return product

@@ -27,8 +27,16 @@ ENDPOINTS = {
     "unread": ("get", "/api/chat/unread", None),
 }
 
-OWNER = {"rooms_list": 200, "rooms_create": 201, "history": 200, "send": 201, "manage": 403,
-         "read": 200, "typing": 204, "unread": 200}
+OWNER = {
+    "rooms_list": 200,
+    "rooms_create": 201,
+    "history": 200,
+    "send": 201,
+    "manage": 403,
+    "read": 200,
+    "typing": 204,
+    "unread": 200,
+}
 STRANGER = {**OWNER, "history": 404, "send": 404, "manage": 404, "read": 404, "typing": 404}
 AGENT = {**OWNER, "manage": 200}
 NOBODY = dict.fromkeys(ENDPOINTS, 401)
@@ -80,7 +88,9 @@ def client_for(request, customer):
             return jwt_client(make_user("permonly", perms=["change_chatroom"]))
         if role == "group_agent":
             group = Group.objects.create(name="Chat agents")
-            group.permissions.add(Permission.objects.get(codename="change_chatroom", content_type__app_label="oscar_chat"))
+            group.permissions.add(
+                Permission.objects.get(codename="change_chatroom", content_type__app_label="oscar_chat")
+            )
             user = make_user("groupie", staff=True)
             user.groups.add(group)
             return jwt_client(user)
@@ -233,7 +243,9 @@ def test_an_agent_manages_rooms_with_the_session_and_csrf_token(agent, room):
     cookie, token = _csrf_pair()
     client.cookies["csrftoken"] = cookie
     response = client.patch(
-        f"/api/chat/rooms/{room.pk}/manage", {"status": "CLOSED"}, content_type="application/json",
+        f"/api/chat/rooms/{room.pk}/manage",
+        {"status": "CLOSED"},
+        content_type="application/json",
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 200
@@ -278,13 +290,22 @@ def test_anonymous_gets_401_with_and_without_trailing_slash(room, endpoint, slas
 
 
 NOT_ALLOWED = [
-    ("put", "/api/chat/rooms"), ("patch", "/api/chat/rooms"), ("delete", "/api/chat/rooms"),
-    ("put", "/api/chat/rooms/{room}"), ("patch", "/api/chat/rooms/{room}"), ("delete", "/api/chat/rooms/{room}"),
-    ("get", "/api/chat/rooms/{room}/manage"), ("post", "/api/chat/rooms/{room}/manage"),
-    ("put", "/api/chat/rooms/{room}/manage"), ("delete", "/api/chat/rooms/{room}/manage"),
-    ("get", "/api/chat/rooms/{room}/read"), ("delete", "/api/chat/rooms/{room}/read"),
-    ("get", "/api/chat/rooms/{room}/typing"), ("put", "/api/chat/rooms/{room}/typing"),
-    ("post", "/api/chat/unread"), ("delete", "/api/chat/unread"),
+    ("put", "/api/chat/rooms"),
+    ("patch", "/api/chat/rooms"),
+    ("delete", "/api/chat/rooms"),
+    ("put", "/api/chat/rooms/{room}"),
+    ("patch", "/api/chat/rooms/{room}"),
+    ("delete", "/api/chat/rooms/{room}"),
+    ("get", "/api/chat/rooms/{room}/manage"),
+    ("post", "/api/chat/rooms/{room}/manage"),
+    ("put", "/api/chat/rooms/{room}/manage"),
+    ("delete", "/api/chat/rooms/{room}/manage"),
+    ("get", "/api/chat/rooms/{room}/read"),
+    ("delete", "/api/chat/rooms/{room}/read"),
+    ("get", "/api/chat/rooms/{room}/typing"),
+    ("put", "/api/chat/rooms/{room}/typing"),
+    ("post", "/api/chat/unread"),
+    ("delete", "/api/chat/unread"),
 ]
 
 
@@ -303,7 +324,6 @@ def test_unknown_paths_under_the_api_answer_404_json(api, customer, path):
     response = api(customer).get(path)
     assert response.status_code == 404
     assert "detail" in response.json()
-
 
 
 def test_logging_out_with_the_sandbox_blacklists_the_refresh_token(customer):

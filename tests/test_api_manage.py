@@ -107,7 +107,9 @@ def test_a_customer_marks_the_agents_messages_read(api, customer, agent, room):
     assert response.status_code == 200
     assert response.json() == {"room": room.pk, "unread_count": 0}
     assert list(ChatMessage.objects.filter(room=room).order_by("id").values_list("sender__username", "is_read")) == [
-        ("customer", False), ("agent", True), ("agent", True),
+        ("customer", False),
+        ("agent", True),
+        ("agent", True),
     ]
     room = fresh(room)
     assert (room.customer_unread_count, room.agent_unread_count, room.is_read) == (0, 1, False)

@@ -16,12 +16,31 @@ from oscar_chat.models import ChatMessage, ChatRoom
 from .factories import db_state, make_product, many_messages, open_room, say
 
 MESSAGE_FIELDS = {
-    "id", "room", "sender", "message", "message_type", "product", "attachment", "is_read", "created_at",
+    "id",
+    "room",
+    "sender",
+    "message",
+    "message_type",
+    "product",
+    "attachment",
+    "is_read",
+    "created_at",
     "client_id",
-    "order", "voucher",  # API 1.1
+    "order",
+    "voucher",  # API 1.1
 }
 CARD_FIELDS = {
-    "id", "title", "url", "image", "price", "availability", "category", "brand", "sku", "upc", "is_parent",
+    "id",
+    "title",
+    "url",
+    "image",
+    "price",
+    "availability",
+    "category",
+    "brand",
+    "sku",
+    "upc",
+    "is_parent",
 }
 
 
@@ -90,7 +109,10 @@ def test_a_short_history_has_no_next_page(api, customer, agent, room):
     assert set(message) == MESSAGE_FIELDS
     assert message["sender"] == {"id": agent.pk, "name": "Budi Santoso", "is_agent": True}
     assert (message["room"], message["message_type"], message["product"], message["attachment"]) == (
-        room.pk, "TEXT", None, None,
+        room.pk,
+        "TEXT",
+        None,
+        None,
     )
 
 
@@ -104,8 +126,15 @@ def test_reading_the_history_changes_nothing(api, customer, agent, room):
 
 
 @pytest.mark.parametrize(
-    "query", [{"before": "1", "after": "1"}, {"before": "0"}, {"after": "-1"}, {"before": "abc"}, {"after": "1e3"},
-              {"before": "99999999999999999999"}],
+    "query",
+    [
+        {"before": "1", "after": "1"},
+        {"before": "0"},
+        {"after": "-1"},
+        {"before": "abc"},
+        {"after": "1e3"},
+        {"before": "99999999999999999999"},
+    ],
 )
 def test_bad_history_cursors_are_400(api, customer, room, query):
     response = api(customer).get(f"/api/chat/rooms/{room.pk}", query)
@@ -133,7 +162,9 @@ def test_history_costs_the_same_queries_for_5_and_60_messages(
     assert len(page["results"]) == 50
     assert len(large) == len(small)
     assert {m["sender"]["id"]: m["sender"]["is_agent"] for m in page["results"]} == {
-        customer.pk: False, agent.pk: True, agent2.pk: True,
+        customer.pk: False,
+        agent.pk: True,
+        agent2.pk: True,
     }
 
 
@@ -217,8 +248,9 @@ def test_an_image_message_is_a_multipart_upload(api, customer, room, media):
 
 def test_a_file_message_keeps_its_caption(api, agent, room, media):
     pdf = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
-    response = send(api(agent), room, {"message_type": "FILE", "file": pdf, "message": "Your invoice"},
-                    format="multipart")
+    response = send(
+        api(agent), room, {"message_type": "FILE", "file": pdf, "message": "Your invoice"}, format="multipart"
+    )
     assert response.status_code == 201
     assert response.json()["message"] == "Your invoice"
     assert response.json()["attachment"]["size"] == len(b"%PDF-1.4 tiny")
@@ -345,8 +377,7 @@ def test_the_default_limit_is_30_messages_a_minute(api, customer, room):
     )
     # Older messages are outside the window.
     ChatMessage.objects.bulk_create(
-        ChatMessage(room=room, sender=customer, message="old", created_at=now - timedelta(seconds=61))
-        for n in range(5)
+        ChatMessage(room=room, sender=customer, message="old", created_at=now - timedelta(seconds=61)) for n in range(5)
     )
     client = api(customer)
     assert send(client, room, {"message": "30th"}).status_code == 201

@@ -15,11 +15,22 @@ from .conftest import make_user
 from .factories import db_state, make_product, many_rooms, open_room, say
 
 ROOM_FIELDS = {
-    "id", "subject", "status", "priority", "user", "admin", "last_message", "last_activity",
-    "created_at", "is_read", "unread_count",
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "user",
+    "admin",
+    "last_message",
+    "last_activity",
+    "created_at",
+    "is_read",
+    "unread_count",
     "labels",  # API 1.1
     # API.md 1.1
-    "first_response_at", "resolved_at", "rating",
+    "first_response_at",
+    "resolved_at",
+    "rating",
 }
 
 
@@ -68,8 +79,12 @@ def test_the_first_message_and_product_become_the_rooms_first_messages(api, cust
 def test_an_agent_opens_a_room_for_a_customer_with_a_priority(api, agent, customer):
     response = api(agent).post(
         "/api/chat/rooms",
-        {"subject": "About your order", "message": "Your parcel is delayed.", "user_id": customer.pk,
-         "priority": "HIGH"},
+        {
+            "subject": "About your order",
+            "message": "Your parcel is delayed.",
+            "user_id": customer.pk,
+            "priority": "HIGH",
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -82,9 +97,7 @@ def test_an_agent_opens_a_room_for_a_customer_with_a_priority(api, agent, custom
     assert (customer_view["results"][0]["unread_count"], customer_view["results"][0]["is_read"]) == (1, False)
 
 
-@pytest.mark.parametrize(
-    "extra", [{"priority": "HIGH"}, {"user_id": "OTHER"}, {"priority": "LOW", "user_id": "OTHER"}]
-)
+@pytest.mark.parametrize("extra", [{"priority": "HIGH"}, {"user_id": "OTHER"}, {"priority": "LOW", "user_id": "OTHER"}])
 def test_a_customer_may_not_set_priority_or_open_for_someone_else(api, customer, other_customer, extra):
     extra = {k: other_customer.pk if v == "OTHER" else v for k, v in extra.items()}
     before = db_state()
@@ -314,9 +327,18 @@ def test_a_customer_may_not_filter_by_assignee(api, customer, assorted):
 
 @pytest.mark.parametrize(
     "query",
-    [{"status": "OPEN,PENDING"}, {"priority": "HUGE"}, {"unread": "maybe"}, {"assigned": "someone"},
-     {"assigned": "-3"}, {"assigned": "1.5"}, {"assigned": "²"}, {"assigned": "99999999999999999999"},
-     {"q": "x" * 201}, {"q": "nul\x00"}],
+    [
+        {"status": "OPEN,PENDING"},
+        {"priority": "HUGE"},
+        {"unread": "maybe"},
+        {"assigned": "someone"},
+        {"assigned": "-3"},
+        {"assigned": "1.5"},
+        {"assigned": "²"},
+        {"assigned": "99999999999999999999"},
+        {"q": "x" * 201},
+        {"q": "nul\x00"},
+    ],
 )
 def test_bad_filters_are_400(api, agent, assorted, query):
     response = api(agent).get("/api/chat/rooms", query)
@@ -390,9 +412,12 @@ def _populate(count, customers, agents):
     start = timezone.now() - timedelta(days=2)
     for n in range(count):
         ChatRoom.objects.create(
-            user=customers[n % len(customers)], admin=agents[n % len(agents)] if n % 3 else None,
-            subject=f"Room {n}", last_activity=start + timedelta(minutes=n),
-            agent_unread_count=n % 2, customer_unread_count=n % 3,
+            user=customers[n % len(customers)],
+            admin=agents[n % len(agents)] if n % 3 else None,
+            subject=f"Room {n}",
+            last_activity=start + timedelta(minutes=n),
+            agent_unread_count=n % 2,
+            customer_unread_count=n % 3,
         )
 
 

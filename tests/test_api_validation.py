@@ -20,16 +20,20 @@ BODY_CASES = (
     [("customer", "post", ROOMS, {"subject": v}) for v in [None, "", "  ", "x" * 201, ["a"], {"a": 1}, True, "a\x00"]]
     + [("customer", "post", ROOMS, {"subject": "ok", "message": v}) for v in BAD_TEXT + ["   "]]
     + [("customer", "post", ROOMS, {"subject": "ok", "product_id": v}) for v in BAD_IDS + ["HIDDEN"]]
-    + [("customer", "post", ROOMS, {"subject": "ok", "priority": "HIGH"}),
-       ("customer", "post", ROOMS, {"subject": "ok", "user_id": "OTHER"})]
+    + [
+        ("customer", "post", ROOMS, {"subject": "ok", "priority": "HIGH"}),
+        ("customer", "post", ROOMS, {"subject": "ok", "user_id": "OTHER"}),
+    ]
     + [("agent", "post", ROOMS, {"subject": "ok", "priority": v}) for v in BAD_ENUM]
     + [("agent", "post", ROOMS, {"subject": "ok", "user_id": v}) for v in BAD_IDS + ["INACTIVE"]]
     + [("customer", "post", ROOM, {"message": v}) for v in BAD_TEXT + ["", "   "]]
     + [("agent", "post", ROOM, {"message": "ok", "message_type": v}) for v in BAD_ENUM]
     + [("customer", "post", ROOM, {"message_type": "PRODUCT", "product_id": v}) for v in BAD_IDS + ["HIDDEN"]]
     + [("customer", "post", ROOM, {"message_type": t}) for t in ["IMAGE", "FILE", "PRODUCT"]]
-    + [("customer", "post", ROOM, {"message": "ok", "client_id": v})
-       for v in [None, "", "x" * 65, ["a"], {"a": 1}, "nul\x00"]]
+    + [
+        ("customer", "post", ROOM, {"message": "ok", "client_id": v})
+        for v in [None, "", "x" * 65, ["a"], {"a": 1}, "nul\x00"]
+    ]
     + [("agent", "patch", MANAGE, {"status": v}) for v in BAD_ENUM]
     + [("agent", "patch", MANAGE, {"priority": v}) for v in BAD_ENUM]
     + [("agent", "patch", MANAGE, {"admin_id": v}) for v in BAD_IDS[1:] + ["CUSTOMER", "STAFF", "INACTIVE"]]
@@ -41,24 +45,46 @@ BODY_CASES = (
 # Bodies that are not a JSON object at all, for every endpoint that takes one.
 NOT_OBJECTS = ["[]", "[1, 2]", '"text"', "123", "null", "true"]
 UNPARSABLE = [
-    "{", '{"subject": ', "{subject: 1}", "{'subject': 'x'}", '{"a": NaN}', '{"a": Infinity}',
-    "[" * 50000 + "]" * 50000, '{"a":' * 50000 + "1" + "}" * 50000, b"\xff\xfe\x00",
+    "{",
+    '{"subject": ',
+    "{subject: 1}",
+    "{'subject': 'x'}",
+    '{"a": NaN}',
+    '{"a": Infinity}',
+    "[" * 50000 + "]" * 50000,
+    '{"a":' * 50000 + "1" + "}" * 50000,
+    b"\xff\xfe\x00",
 ]
 RAW_CASES = (
-    [(who, method, path, body, "application/json")
-     for who, method, path in [("customer", "post", ROOMS), ("customer", "post", ROOM), ("agent", "patch", MANAGE),
-                               ("customer", "post", TYPING)]
-     for body in NOT_OBJECTS + UNPARSABLE]
+    [
+        (who, method, path, body, "application/json")
+        for who, method, path in [
+            ("customer", "post", ROOMS),
+            ("customer", "post", ROOM),
+            ("agent", "patch", MANAGE),
+            ("customer", "post", TYPING),
+        ]
+        for body in NOT_OBJECTS + UNPARSABLE
+    ]
     + [("customer", "post", READ, body, "application/json") for body in UNPARSABLE]
-    + [(who, method, path, "hello", ctype)
-       for who, method, path in [("customer", "post", ROOMS), ("customer", "post", ROOM), ("agent", "patch", MANAGE),
-                                 ("customer", "post", TYPING), ("customer", "post", READ)]
-       for ctype in ["text/plain", "application/xml"]]
-    + [("customer", "post", ROOM, "garbage", "multipart/form-data"),
-       ("customer", "post", ROOM, "--zz\r\ngarbage", "multipart/form-data; boundary=zz"),
-       ("customer", "post", ROOMS, "subject=%00", "application/x-www-form-urlencoded"),
-       # No subject and nothing to derive one from (API 1.1): a stray undecodable byte is no message.
-       ("customer", "post", ROOMS, "subject=&message=%20&priority=%ff", "application/x-www-form-urlencoded")]
+    + [
+        (who, method, path, "hello", ctype)
+        for who, method, path in [
+            ("customer", "post", ROOMS),
+            ("customer", "post", ROOM),
+            ("agent", "patch", MANAGE),
+            ("customer", "post", TYPING),
+            ("customer", "post", READ),
+        ]
+        for ctype in ["text/plain", "application/xml"]
+    ]
+    + [
+        ("customer", "post", ROOM, "garbage", "multipart/form-data"),
+        ("customer", "post", ROOM, "--zz\r\ngarbage", "multipart/form-data; boundary=zz"),
+        ("customer", "post", ROOMS, "subject=%00", "application/x-www-form-urlencoded"),
+        # No subject and nothing to derive one from (API 1.1): a stray undecodable byte is no message.
+        ("customer", "post", ROOMS, "subject=&message=%20&priority=%ff", "application/x-www-form-urlencoded"),
+    ]
 )
 
 QUERY_CASES = (
@@ -119,8 +145,9 @@ def test_bad_json_fields_are_refused(api, world, who, method, path, body):
         assert set(response.json()) <= set(body) | {"non_field_errors", "file", "product_id", "is_typing"}
 
 
-@pytest.mark.parametrize(("who", "method", "path", "body", "content_type"), RAW_CASES,
-                         ids=[str(i) for i in range(len(RAW_CASES))])
+@pytest.mark.parametrize(
+    ("who", "method", "path", "body", "content_type"), RAW_CASES, ids=[str(i) for i in range(len(RAW_CASES))]
+)
 def test_bad_bodies_are_refused(api, world, who, method, path, body, content_type):
     before = db_state()
     client = api(world["users"][who])

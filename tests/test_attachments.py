@@ -101,8 +101,9 @@ def test_a_file_on_a_text_message_is_refused(api, customer, room, file_stores):
         ("FILE", "notes", b"Kirim ke Bandung, 2 < 3 kotak.\n", "image/svg+xml", "text/plain"),
     ],
 )
-def test_accepted_files_are_typed_by_their_content(api, customer, room, file_stores, message_type, name, content,
-                                                   declared, stored_type):
+def test_accepted_files_are_typed_by_their_content(
+    api, customer, room, file_stores, message_type, name, content, declared, stored_type
+):
     response = send_file(api(customer), room, message_type, upload(name, content, declared))
     assert response.status_code == 201
     attachment = response.json()["attachment"]

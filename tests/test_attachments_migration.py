@@ -39,16 +39,25 @@ def test_public_attachments_move_to_private_storage_under_random_names(file_stor
     photo = default_storage.save("oscar_chat/2025/01/photo.png", ContentFile(png_bytes()))
     common = {"room": room, "sender": customer}
     evil_message = ChatMessage.objects.create(
-        message_type="FILE", attachment=evil, attachment_name="invoice.html", attachment_content_type="image/png",
+        message_type="FILE",
+        attachment=evil,
+        attachment_name="invoice.html",
+        attachment_content_type="image/png",
         **common,
     )
     photo_message = ChatMessage.objects.create(
-        message_type="IMAGE", attachment=photo, attachment_name="photo.png", attachment_content_type="image/png",
+        message_type="IMAGE",
+        attachment=photo,
+        attachment_name="photo.png",
+        attachment_content_type="image/png",
         **common,
     )
     missing_message = ChatMessage.objects.create(
-        message_type="FILE", attachment="oscar_chat/2025/01/gone.pdf", attachment_name="gone.pdf",
-        attachment_content_type="application/pdf", **common,
+        message_type="FILE",
+        attachment="oscar_chat/2025/01/gone.pdf",
+        attachment_name="gone.pdf",
+        attachment_content_type="application/pdf",
+        **common,
     )
     assert (file_stores.media / evil).exists()
 

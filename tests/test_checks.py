@@ -13,8 +13,12 @@ from django.test import override_settings
 
 from oscar_chat.asgi import wrap
 
-REDIS_LAYER = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                           "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"]}}}
+REDIS_LAYER = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"]},
+    }
+}
 IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # A sound store, as the sandbox is but with a shared layer; each test breaks one thing.
 SOUND = {"CHANNEL_LAYERS": REDIS_LAYER, "SILENCED_SYSTEM_CHECKS": []}
@@ -61,8 +65,9 @@ def test_oscar_apps_missing_stop_the_store_with_a_clear_error(tmp_path):
         '"django.contrib.contenttypes", "django.contrib.sessions", "django.contrib.messages", "rest_framework"]\n'
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "store_without_oscar"}
-    result = subprocess.run([sys.executable, "-m", "django", "check"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "oscar_chat.E002: Oscar's apps are missing from INSTALLED_APPS: oscar, catalogue" in result.stderr
 

@@ -115,8 +115,12 @@ class ConnectionPeak:
 
         params = connection.settings_dict
         self.conn = psycopg.connect(
-            dbname=params["NAME"], user=params.get("USER") or "postgres", password=params.get("PASSWORD") or None,
-            host=params.get("HOST") or "127.0.0.1", port=params.get("PORT") or 5432, autocommit=True,
+            dbname=params["NAME"],
+            user=params.get("USER") or "postgres",
+            password=params.get("PASSWORD") or None,
+            host=params.get("HOST") or "127.0.0.1",
+            port=params.get("PORT") or 5432,
+            autocommit=True,
         )
         self.peak = 0
         self.stop = threading.Event()

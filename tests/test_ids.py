@@ -22,7 +22,11 @@ def test_parse_id_takes_ascii_digits_only(value):
 
 def test_parse_id_reads_ids_and_json_integers():
     assert [parse_id("7"), parse_id("0007"), parse_id(7), parse_id(str(MAX_ID)), parse_id("0", minimum=0)] == [
-        7, 7, 7, MAX_ID, 0,
+        7,
+        7,
+        7,
+        MAX_ID,
+        0,
     ]
     assert [parse_id(True), parse_id(7.0), parse_id(None), parse_id(["7"]), parse_id(-1)] == [None] * 5
 

@@ -36,10 +36,12 @@ def test_a_customer_opens_ten_rooms_an_hour_then_gets_429_with_retry_after(api, 
 
 def test_rooms_older_than_the_window_do_not_count_and_retry_after_follows_the_oldest(api, customer):
     now = timezone.now()
-    ChatRoom.objects.bulk_create(ChatRoom(user=customer, subject=f"Old {n}", created_at=now - timedelta(hours=2))
-                                 for n in range(20))
-    ChatRoom.objects.bulk_create(ChatRoom(user=customer, subject=f"Recent {n}", created_at=now - timedelta(minutes=50))
-                                 for n in range(9))
+    ChatRoom.objects.bulk_create(
+        ChatRoom(user=customer, subject=f"Old {n}", created_at=now - timedelta(hours=2)) for n in range(20)
+    )
+    ChatRoom.objects.bulk_create(
+        ChatRoom(user=customer, subject=f"Recent {n}", created_at=now - timedelta(minutes=50)) for n in range(9)
+    )
     client = api(customer)
     assert open_via_api(client, "Tenth").status_code == 201
     refused = open_via_api(client, "Eleventh")
@@ -123,7 +125,8 @@ def test_a_multipart_body_that_cannot_fit_the_limits_is_refused_before_it_is_par
     # The file alone fits; with the caption the body is larger than any valid upload can be.
     small = SimpleUploadedFile("ok.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
     response = api(customer).post(
-        f"/api/chat/rooms/{room.pk}", {"message_type": "FILE", "file": small, "message": "z" * 3000},
+        f"/api/chat/rooms/{room.pk}",
+        {"message_type": "FILE", "file": small, "message": "z" * 3000},
         format="multipart",
     )
     assert response.status_code == 413

@@ -46,10 +46,29 @@ def test_the_schema_is_openapi_3_with_every_chat_endpoint(schema):
 def test_the_schema_documents_the_contract_shapes(schema):
     components = schema["components"]["schemas"]
     room = components["Room"]["properties"]
-    assert {"id", "subject", "status", "priority", "user", "admin", "last_message", "last_activity", "created_at",
-            "is_read", "unread_count"} <= set(room)
+    assert {
+        "id",
+        "subject",
+        "status",
+        "priority",
+        "user",
+        "admin",
+        "last_message",
+        "last_activity",
+        "created_at",
+        "is_read",
+        "unread_count",
+    } <= set(room)
     assert set(components["Message"]["properties"]) >= {
-        "id", "room", "sender", "message", "message_type", "product", "attachment", "is_read", "created_at",
+        "id",
+        "room",
+        "sender",
+        "message",
+        "message_type",
+        "product",
+        "attachment",
+        "is_read",
+        "created_at",
         "client_id",
     }
     rooms_list = schema["paths"]["/api/chat/rooms/"]["get"]
@@ -67,8 +86,6 @@ def test_the_schema_is_served_as_yaml_by_default_to_anyone(db):
     assert yaml.safe_load(response.content)["paths"]
 
 
-
-
 def test_the_schema_is_served_whatever_the_stores_rest_framework_settings():
     # In a process of its own: drf-spectacular's decorators read DEFAULT_SCHEMA_CLASS on import.
     script = (
@@ -77,6 +94,7 @@ def test_the_schema_is_served_whatever_the_stores_rest_framework_settings():
         "print(r.status_code, '/api/chat/rooms/' in json.loads(r.content)['paths'] if r.status_code == 200 else '')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_drf_defaults"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.stdout.split()[-2:] == ["200", "True"], result.stdout + result.stderr

@@ -97,9 +97,9 @@ def test_the_room_list_and_history_never_scan_a_table(needs_postgres, populated,
         "older history": messages.filter(id__lt=10**9)[:51],
         "newer history": ChatMessage.objects.filter(room=populated, id__gt=1).order_by("id")[:51],
         # The rate limit's count of a customer's recent messages.
-        "rate limit": ChatMessage.objects.filter(
-            sender=customer, created_at__gt=timezone.now() - timedelta(minutes=1)
-        ).order_by("-created_at").values_list("created_at", flat=True)[:30],
+        "rate limit": ChatMessage.objects.filter(sender=customer, created_at__gt=timezone.now() - timedelta(minutes=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:30],
     }
     for case, queryset in cases.items():
         explained = plan(queryset)

@@ -19,8 +19,13 @@ def fresh(room):
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"subject": ""}, "subject"), ({"subject": " \t"}, "subject"), ({"subject": "x" * 201}, "subject"),
-     ({"subject": "ok", "priority": "SOON"}, "priority"), ({"subject": "ok", "message": "   "}, "message")],
+    [
+        ({"subject": ""}, "subject"),
+        ({"subject": " \t"}, "subject"),
+        ({"subject": "x" * 201}, "subject"),
+        ({"subject": "ok", "priority": "SOON"}, "priority"),
+        ({"subject": "ok", "message": "   "}, "message"),
+    ],
 )
 def test_open_room_validates_and_creates_nothing_on_error(customer, kwargs, field):
     with pytest.raises(ValidationError) as error:
@@ -103,7 +108,8 @@ def test_manage_room_changes_only_what_it_is_given(customer, agent):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"), [({"status": "GONE"}, "status"), ({"priority": "SOON"}, "priority"), ({"admin": "CUSTOMER"}, "admin_id")]
+    ("kwargs", "field"),
+    [({"status": "GONE"}, "status"), ({"priority": "SOON"}, "priority"), ({"admin": "CUSTOMER"}, "admin_id")],
 )
 def test_manage_room_refuses_bad_values(customer, kwargs, field):
     room = open_room(customer)
@@ -202,11 +208,15 @@ def test_typing_and_read_events_carry_the_contract_shapes(customer, agent, djang
     typing, read, room_event = collect_events([events.MESSAGES_GROUP], write, 3)[events.MESSAGES_GROUP]
     assert typing["event"] == "typing" and typing["exclude_user"] == customer.pk
     assert typing["views"]["customer"] == {
-        "room": room.pk, "user": {"id": customer.pk, "name": "Eka Pratama", "is_agent": False}, "is_typing": True,
+        "room": room.pk,
+        "user": {"id": customer.pk, "name": "Eka Pratama", "is_agent": False},
+        "is_typing": True,
     }
     last = ChatMessage.objects.get(room=room, sender=agent)
     assert read["event"] == "read"
     assert read["views"]["customer"] == {
-        "room": room.pk, "reader": typing["views"]["customer"]["user"], "last_read_id": last.pk,
+        "room": room.pk,
+        "reader": typing["views"]["customer"]["user"],
+        "last_read_id": last.pk,
     }
     assert room_event["event"] == "room" and room_event["views"]["agent"]["id"] == room.pk

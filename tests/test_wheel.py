@@ -41,9 +41,7 @@ def wheel(tmp_path_factory):
     (built,) = out.glob("django_oscar_chat-*.whl")
     with zipfile.ZipFile(built) as archive:
         names = set(archive.namelist())
-    package_files = {
-        str(path.relative_to(source)) for path in (source / "oscar_chat").rglob("*") if path.is_file()
-    }
+    package_files = {str(path.relative_to(source)) for path in (source / "oscar_chat").rglob("*") if path.is_file()}
     return names, package_files
 
 
@@ -54,9 +52,14 @@ def test_the_wheel_carries_every_file_of_the_package(wheel):
 
 @pytest.mark.parametrize(
     "kind",
-    ["oscar_chat/migrations/0001_initial.py", "oscar_chat/locale/id/LC_MESSAGES/django.mo",
-     "oscar_chat/templates/oscar_chat/partials/", "oscar_chat/static/oscar_chat/js/",
-     "oscar_chat/static/oscar_chat/css/", "oscar_chat/api/urls.py"],
+    [
+        "oscar_chat/migrations/0001_initial.py",
+        "oscar_chat/locale/id/LC_MESSAGES/django.mo",
+        "oscar_chat/templates/oscar_chat/partials/",
+        "oscar_chat/static/oscar_chat/js/",
+        "oscar_chat/static/oscar_chat/css/",
+        "oscar_chat/api/urls.py",
+    ],
 )
 def test_the_wheel_carries_migrations_translations_templates_and_static_files(wheel, kind):
     names, _ = wheel

@@ -64,7 +64,9 @@ def page_cost(client, customer):
     html = client.get("/catalogue/").content.decode()
     config = json.loads(CONFIG.search(html).group(1))
     widget_html = html[html.index("oscar_chat/css/launcher.css") - 200 :]
-    closed_files = sorted({static_file(u) for u in re.findall(r'(?:src|href)="(/static/oscar_chat/[^"]+)"', widget_html)})
+    closed_files = sorted(
+        {static_file(u) for u in re.findall(r'(?:src|href)="(/static/oscar_chat/[^"]+)"', widget_html)}
+    )
     closed = {str(p): gzipped(read_static(p)) for p in closed_files}
     opened = dict(closed)
     for path in module_graph(static_file(config["appUrl"])):
@@ -79,7 +81,11 @@ def test_a_closed_chat_costs_at_most_5_kb_and_an_opened_one_stays_within_its_cei
     closed, opened = page_cost(client, customer)
     assert set(closed) == {"oscar_chat/js/widget/launcher.js", "oscar_chat/css/launcher.css"}
     # The panel's modules really are in the opened set (found through app.js's imports).
-    assert {"oscar_chat/js/chat/conversation.js", "oscar_chat/js/chat/client.js", "oscar_chat/js/chat/picker.js"} <= set(opened)
+    assert {
+        "oscar_chat/js/chat/conversation.js",
+        "oscar_chat/js/chat/client.js",
+        "oscar_chat/js/chat/picker.js",
+    } <= set(opened)
     print(f"\nclosed: {sum(closed.values())} bytes gzipped {closed}")
     print(f"opened: {sum(opened.values())} bytes gzipped {opened}")
     assert sum(closed.values()) <= CLOSED_BUDGET

@@ -90,8 +90,16 @@ def test_every_storefront_page_carries_the_widget(client, customer, oscar_site):
     product = create_product(title="Kopi Gayo", price=Decimal("85000"), num_in_stock=5)
     category = Category.add_root(name="Coffee")
     product.categories.add(category)
-    pages = ["/", "/catalogue/", product.get_absolute_url(), category.get_absolute_url(), "/basket/",
-             "/search/?q=kopi", "/accounts/login/", "/offers/"]
+    pages = [
+        "/",
+        "/catalogue/",
+        product.get_absolute_url(),
+        category.get_absolute_url(),
+        "/basket/",
+        "/search/?q=kopi",
+        "/accounts/login/",
+        "/offers/",
+    ]
     for path in pages:
         assert widget_config(client.get(path, follow=True))["signedIn"] is False, path
     client.force_login(customer)

@@ -42,9 +42,7 @@ def erase_customers_action(modeladmin, request, queryset):
         operations.erase_customer(customer)
     modeladmin.message_user(
         request,
-        ngettext(
-            "Chat data of %(count)d customer erased.", "Chat data of %(count)d customers erased.", len(customers)
-        )
+        ngettext("Chat data of %(count)d customer erased.", "Chat data of %(count)d customers erased.", len(customers))
         % {"count": len(customers)},
         messages.SUCCESS,
     )
@@ -99,9 +97,7 @@ class OperationsAdminMixin:
         count = operations.erase_customer(customer)
         self.message_user(
             request,
-            ngettext(
-                "%(count)d conversation of %(name)s erased.", "%(count)d conversations of %(name)s erased.", count
-            )
+            ngettext("%(count)d conversation of %(name)s erased.", "%(count)d conversations of %(name)s erased.", count)
             % {"count": count, "name": display_name(customer)},
             messages.SUCCESS,
         )
@@ -141,7 +137,7 @@ PRESETS = [7, 30, 90]
 
 @admin.register(ChatReport)
 class ChatReportAdmin(admin.ModelAdmin):
-    """"Chat reports": figures for a period, charts drawn as SVG on the server, CSV export."""
+    """ "Chat reports": figures for a period, charts drawn as SVG on the server, CSV export."""
 
     def has_view_permission(self, request, obj=None):
         return is_agent(request.user)

@@ -109,7 +109,9 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             assign_to_me=True,
             name="assign_to_me",
             description=gettext_lazy("Assign selected conversations to me"),
-            done=lambda n: ngettext("%(count)d conversation assigned to you.", "%(count)d conversations assigned to you.", n),
+            done=lambda n: ngettext(
+                "%(count)d conversation assigned to you.", "%(count)d conversations assigned to you.", n
+            ),
         ),
         _manage_action(
             status=Status.RESOLVED,
@@ -356,4 +358,3 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             room, viewer_is_customer=room.user_id == request.user.pk, before=before_id
         )
         return JsonResponse({"results": [message_data(m) for m in messages_], "has_more": has_more})
-

@@ -53,4 +53,3 @@ class ChatAPIView(NoStoreMixin, APIView):
     def get_exception_handler(self):
         # Ours whatever the store's REST_FRAMEWORK settings say: the contract's errors are fixed.
         return chat_exception_handler
-

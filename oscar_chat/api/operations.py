@@ -1,7 +1,5 @@
 """API of the chat's operations (API.md 1.1): rating and stats (opening hours: GET presence). Thin."""
 
-
-
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +27,9 @@ def _room_or_404(request, room_id):
 
 
 class RoomRatingView(ChatAPIView):
-    @extend_schema(request=s.RatingSerializer, responses=s.RoomSerializer, summary="Rate a resolved conversation (its customer)")
+    @extend_schema(
+        request=s.RatingSerializer, responses=s.RoomSerializer, summary="Rate a resolved conversation (its customer)"
+    )
     def post(self, request, room_id):
         room = _room_or_404(request, room_id)
         serializer = s.RatingSerializer(data=request.data)
@@ -71,7 +71,9 @@ class StatsView(ChatAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: the 1st of the month of `to`)."),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="First day (default: the 1st of the month of `to`)."
+            ),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)."),
             OpenApiParameter("format", str, enum=["json", "csv"], description="csv: the figures by day."),
         ],

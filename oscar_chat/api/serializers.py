@@ -98,9 +98,21 @@ class RoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatRoom
         fields = [
-            "id", "subject", "status", "priority", "user", "admin", "last_message",
-            "last_activity", "created_at", "is_read", "unread_count", "labels",
-            "first_response_at", "resolved_at", "rating",
+            "id",
+            "subject",
+            "status",
+            "priority",
+            "user",
+            "admin",
+            "last_message",
+            "last_activity",
+            "created_at",
+            "is_read",
+            "unread_count",
+            "labels",
+            "first_response_at",
+            "resolved_at",
+            "rating",
         ]
 
     def get_labels(self, room) -> list[str]:
@@ -167,8 +179,18 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatMessage
         fields = [
-            "id", "room", "sender", "message", "message_type", "product", "attachment",
-            "order", "voucher", "is_read", "created_at", "client_id",
+            "id",
+            "room",
+            "sender",
+            "message",
+            "message_type",
+            "product",
+            "attachment",
+            "order",
+            "voucher",
+            "is_read",
+            "created_at",
+            "client_id",
         ]
 
     @extend_schema_field(OrderCardSerializer(allow_null=True))
@@ -226,6 +248,7 @@ def message_data(message, context=None):
 
 # Input
 
+
 def _comma_list(value, choices, field):
     items = [v.strip().upper() for v in value.split(",") if v.strip()]
     bad = [v for v in items if v not in choices]
@@ -274,7 +297,9 @@ class MessageCreateSerializer(serializers.Serializer):
     # Absent: PRODUCT when a product_id is given, else TEXT (decided in the view).
     message_type = serializers.ChoiceField(choices=ChatMessage.MessageType.choices, required=False)
     product_id = IdField(required=False)
-    order_number = serializers.CharField(required=False, max_length=128, help_text="ORDER: the customer's order number.")
+    order_number = serializers.CharField(
+        required=False, max_length=128, help_text="ORDER: the customer's order number."
+    )
     voucher_code = serializers.CharField(required=False, max_length=128, help_text="VOUCHER: an Oscar voucher code.")
     client_id = serializers.CharField(required=False, max_length=64, allow_blank=False)
     file = serializers.FileField(required=False)

@@ -33,17 +33,19 @@ urlpatterns = [
     re_path(r"^vouchers/(?P<code>[^/]{1,128})/basket/?$", views.VoucherBasketView.as_view(), name="voucher-basket"),
     re_path(
         r"^schema/?$",
-        never_cache(SpectacularAPIView.as_view(
-            custom_settings={
-                "TITLE": "oscar_chat API",
-                "VERSION": "1",
-                "PREPROCESSING_HOOKS": ["oscar_chat.api.schema.only_chat_endpoints"],
-                "POSTPROCESSING_HOOKS": [
-                    "drf_spectacular.hooks.postprocess_schema_enums",
-                    "oscar_chat.api.schema.ids_are_integers",
-                ],
-            }
-        )),
+        never_cache(
+            SpectacularAPIView.as_view(
+                custom_settings={
+                    "TITLE": "oscar_chat API",
+                    "VERSION": "1",
+                    "PREPROCESSING_HOOKS": ["oscar_chat.api.schema.only_chat_endpoints"],
+                    "POSTPROCESSING_HOOKS": [
+                        "drf_spectacular.hooks.postprocess_schema_enums",
+                        "oscar_chat.api.schema.ids_are_integers",
+                    ],
+                }
+            )
+        ),
         name="schema",
     ),
 ]

@@ -221,7 +221,9 @@ class RoomDetailView(ChatAPIView):
 
 
 class RoomManageView(ChatAPIView):
-    @extend_schema(request=s.ManageSerializer, responses=s.RoomSerializer, summary="Status, priority, assignee (agents)")
+    @extend_schema(
+        request=s.ManageSerializer, responses=s.RoomSerializer, summary="Status, priority, assignee (agents)"
+    )
     def patch(self, request, room_id):
         room = _room_or_404(request, room_id)
         _require_agent(request)
@@ -247,7 +249,9 @@ class RoomManageView(ChatAPIView):
 class RoomReadView(ChatAPIView):
     @extend_schema(
         request=None,
-        responses=inline_serializer("ReadResult", {"room": serializers.IntegerField(), "unread_count": serializers.IntegerField()}),
+        responses=inline_serializer(
+            "ReadResult", {"room": serializers.IntegerField(), "unread_count": serializers.IntegerField()}
+        ),
         summary="Mark every message from the other side read",
     )
     def post(self, request, room_id):
@@ -297,7 +301,9 @@ class AttachmentView(ChatAPIView):
 
 class UnreadView(ChatAPIView):
     @extend_schema(
-        responses=inline_serializer("Unread", {"total": serializers.IntegerField(), "rooms": serializers.IntegerField()}),
+        responses=inline_serializer(
+            "Unread", {"total": serializers.IntegerField(), "rooms": serializers.IntegerField()}
+        ),
         summary="Unread messages and rooms for the requester",
     )
     def get(self, request):
@@ -362,7 +368,9 @@ class EventStreamView(ChatAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("room", int, description="Only this room's events (404 if not visible)."),
-            OpenApiParameter("last_event_id", int, description="Resume after this event id (or the Last-Event-ID header)."),
+            OpenApiParameter(
+                "last_event_id", int, description="Resume after this event id (or the Last-Event-ID header)."
+            ),
             OpenApiParameter("ticket", str, description="A ticket from POST sse/ticket, instead of a header."),
         ],
         responses={(200, "text/event-stream"): OpenApiTypes.STR},
@@ -388,9 +396,7 @@ class ProductSearchView(ChatAPIView):
     )
     def get(self, request):
         query = _validated(s.ProductSearchQuerySerializer, request.query_params)
-        products = search_products(
-            query.get("q", ""), limit=query.get("limit") or conf.get("PRODUCT_SEARCH_LIMIT")
-        )
+        products = search_products(query.get("q", ""), limit=query.get("limit") or conf.get("PRODUCT_SEARCH_LIMIT"))
         return Response({"results": build_cards(products, request_strategy(request))})
 
 
@@ -470,4 +476,3 @@ class NotFoundView(NoStoreMixin, APIView):
         raise Http404(_("No such endpoint."))
 
     get = post = put = patch = delete = _404
-

@@ -7,121 +7,200 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalogue', '0032_category_exclude_from_menu_category_long_description'),
+        ("catalogue", "0032_category_exclude_from_menu_category_long_description"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CannedResponse',
+            name="CannedResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('shortcut', models.SlugField(unique=True, verbose_name='shortcut')),
-                ('text', models.TextField(help_text='Placeholders: {first_name}, {name}, {agent_name}, {subject}.', verbose_name='text')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                ("shortcut", models.SlugField(unique=True, verbose_name="shortcut")),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="Placeholders: {first_name}, {name}, {agent_name}, {subject}.", verbose_name="text"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'canned response',
-                'verbose_name_plural': 'canned responses',
-                'ordering': ['shortcut'],
+                "verbose_name": "canned response",
+                "verbose_name_plural": "canned responses",
+                "ordering": ["shortcut"],
             },
         ),
         migrations.CreateModel(
-            name='StreamSequence',
+            name="StreamSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_seq', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("last_seq", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'stream sequence',
+                "verbose_name": "stream sequence",
             },
         ),
         migrations.CreateModel(
-            name='ChatRoom',
+            name="ChatRoom",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('OPEN', 'Open'), ('CLOSED', 'Closed'), ('RESOLVED', 'Resolved')], default='OPEN', max_length=10, verbose_name='status')),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('priority', models.CharField(choices=[('LOW', 'Low'), ('NORMAL', 'Normal'), ('HIGH', 'High'), ('URGENT', 'Urgent')], default='NORMAL', max_length=10, verbose_name='priority')),
-                ('last_message', models.CharField(blank=True, max_length=100, verbose_name='last message')),
-                ('last_activity', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last activity')),
-                ('is_read', models.BooleanField(default=True, verbose_name='read by agents')),
-                ('customer_unread_count', models.PositiveIntegerField(default=0)),
-                ('agent_unread_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('admin', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_chat_rooms', to=settings.AUTH_USER_MODEL, verbose_name='assigned agent')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_rooms', to=settings.AUTH_USER_MODEL, verbose_name='customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("OPEN", "Open"), ("CLOSED", "Closed"), ("RESOLVED", "Resolved")],
+                        default="OPEN",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("LOW", "Low"), ("NORMAL", "Normal"), ("HIGH", "High"), ("URGENT", "Urgent")],
+                        default="NORMAL",
+                        max_length=10,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("last_message", models.CharField(blank=True, max_length=100, verbose_name="last message")),
+                (
+                    "last_activity",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="last activity"),
+                ),
+                ("is_read", models.BooleanField(default=True, verbose_name="read by agents")),
+                ("customer_unread_count", models.PositiveIntegerField(default=0)),
+                ("agent_unread_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                (
+                    "admin",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_chat_rooms",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned agent",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_rooms",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat room',
-                'verbose_name_plural': 'chat rooms',
-                'ordering': ['-last_activity', '-id'],
+                "verbose_name": "chat room",
+                "verbose_name_plural": "chat rooms",
+                "ordering": ["-last_activity", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChatMessage',
+            name="ChatMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('message_type', models.CharField(choices=[('TEXT', 'Text'), ('IMAGE', 'Image'), ('FILE', 'File'), ('PRODUCT', 'Product')], default='TEXT', max_length=10, verbose_name='type')),
-                ('product_snapshot', models.JSONField(blank=True, editable=False, null=True)),
-                ('attachment', models.FileField(blank=True, upload_to='oscar_chat/%Y/%m/', verbose_name='attachment')),
-                ('attachment_name', models.CharField(blank=True, max_length=255)),
-                ('attachment_size', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('attachment_content_type', models.CharField(blank=True, max_length=100)),
-                ('is_read', models.BooleanField(default=False, verbose_name='read')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent')),
-                ('client_id', models.CharField(blank=True, max_length=64, null=True)),
-                ('seq', models.BigIntegerField(blank=True, editable=False, null=True, unique=True)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalogue.product', verbose_name='product')),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_messages', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='oscar_chat.chatroom')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                (
+                    "message_type",
+                    models.CharField(
+                        choices=[("TEXT", "Text"), ("IMAGE", "Image"), ("FILE", "File"), ("PRODUCT", "Product")],
+                        default="TEXT",
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                ("product_snapshot", models.JSONField(blank=True, editable=False, null=True)),
+                ("attachment", models.FileField(blank=True, upload_to="oscar_chat/%Y/%m/", verbose_name="attachment")),
+                ("attachment_name", models.CharField(blank=True, max_length=255)),
+                ("attachment_size", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("attachment_content_type", models.CharField(blank=True, max_length=100)),
+                ("is_read", models.BooleanField(default=False, verbose_name="read")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent")),
+                ("client_id", models.CharField(blank=True, max_length=64, null=True)),
+                ("seq", models.BigIntegerField(blank=True, editable=False, null=True, unique=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalogue.product",
+                        verbose_name="product",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_messages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="oscar_chat.chatroom"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat message',
-                'verbose_name_plural': 'chat messages',
-                'ordering': ['id'],
+                "verbose_name": "chat message",
+                "verbose_name_plural": "chat messages",
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='chatroom',
-            index=models.Index(fields=['-last_activity', '-id'], name='chatroom_activity'),
+            model_name="chatroom",
+            index=models.Index(fields=["-last_activity", "-id"], name="chatroom_activity"),
         ),
         migrations.AddIndex(
-            model_name='chatroom',
-            index=models.Index(fields=['user', '-last_activity'], name='chatroom_user_activity'),
+            model_name="chatroom",
+            index=models.Index(fields=["user", "-last_activity"], name="chatroom_user_activity"),
         ),
         migrations.AddIndex(
-            model_name='chatroom',
-            index=models.Index(fields=['status', '-last_activity'], name='chatroom_status_activity'),
+            model_name="chatroom",
+            index=models.Index(fields=["status", "-last_activity"], name="chatroom_status_activity"),
         ),
         migrations.AddIndex(
-            model_name='chatroom',
-            index=models.Index(fields=['priority', '-last_activity'], name='chatroom_priority_activity'),
+            model_name="chatroom",
+            index=models.Index(fields=["priority", "-last_activity"], name="chatroom_priority_activity"),
         ),
         migrations.AddIndex(
-            model_name='chatroom',
-            index=models.Index(fields=['admin', '-last_activity'], name='chatroom_admin_activity'),
+            model_name="chatroom",
+            index=models.Index(fields=["admin", "-last_activity"], name="chatroom_admin_activity"),
         ),
         migrations.AddIndex(
-            model_name='chatroom',
-            index=models.Index(condition=models.Q(('agent_unread_count__gt', 0)), fields=['-last_activity'], name='chatroom_agent_unread'),
+            model_name="chatroom",
+            index=models.Index(
+                condition=models.Q(("agent_unread_count__gt", 0)),
+                fields=["-last_activity"],
+                name="chatroom_agent_unread",
+            ),
         ),
         migrations.AddIndex(
-            model_name='chatmessage',
-            index=models.Index(fields=['room', 'id'], name='chatmessage_room_id'),
+            model_name="chatmessage",
+            index=models.Index(fields=["room", "id"], name="chatmessage_room_id"),
         ),
         migrations.AddIndex(
-            model_name='chatmessage',
-            index=models.Index(fields=['sender', 'created_at'], name='chatmessage_sender_created'),
+            model_name="chatmessage",
+            index=models.Index(fields=["sender", "created_at"], name="chatmessage_sender_created"),
         ),
         migrations.AddConstraint(
-            model_name='chatmessage',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id__isnull', False)), fields=('room', 'sender', 'client_id'), name='chatmessage_unique_client_id'),
+            model_name="chatmessage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id__isnull", False)),
+                fields=("room", "sender", "client_id"),
+                name="chatmessage_unique_client_id",
+            ),
         ),
     ]

@@ -4,30 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('oscar_chat', '0004_private_attachments'),
+        ("oscar_chat", "0004_private_attachments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chatmessage',
-            name='order_snapshot',
+            model_name="chatmessage",
+            name="order_snapshot",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='chatmessage',
-            name='voucher_snapshot',
+            model_name="chatmessage",
+            name="voucher_snapshot",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='chatroom',
-            name='labels',
-            field=models.JSONField(blank=True, default=list, verbose_name='labels'),
+            model_name="chatroom",
+            name="labels",
+            field=models.JSONField(blank=True, default=list, verbose_name="labels"),
         ),
         migrations.AlterField(
-            model_name='chatmessage',
-            name='message_type',
-            field=models.CharField(choices=[('TEXT', 'Text'), ('IMAGE', 'Image'), ('FILE', 'File'), ('PRODUCT', 'Product'), ('NOTE', 'Internal note'), ('ORDER', 'Order'), ('VOUCHER', 'Voucher')], default='TEXT', max_length=10, verbose_name='type'),
+            model_name="chatmessage",
+            name="message_type",
+            field=models.CharField(
+                choices=[
+                    ("TEXT", "Text"),
+                    ("IMAGE", "Image"),
+                    ("FILE", "File"),
+                    ("PRODUCT", "Product"),
+                    ("NOTE", "Internal note"),
+                    ("ORDER", "Order"),
+                    ("VOUCHER", "Voucher"),
+                ],
+                default="TEXT",
+                max_length=10,
+                verbose_name="type",
+            ),
         ),
     ]

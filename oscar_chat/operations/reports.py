@@ -142,7 +142,9 @@ def _rounded_average(value) -> float | None:
 
 def _figures_in_python(rooms, clock: BusinessClock | None) -> dict:
     """The same figures from the rooms' rows, with business time when opening hours are set."""
-    rows = list(rooms.order_by().values_list("created_at", "first_response_at", "resolved_at", "rating_score", "admin_id"))
+    rows = list(
+        rooms.order_by().values_list("created_at", "first_response_at", "resolved_at", "rating_score", "admin_id")
+    )
     first_response, first_response_business, resolution, resolution_business, scores = [], [], [], [], []
     agents: dict[int, dict] = {}
     for created, responded, resolved, score, admin_id in rows:
@@ -268,7 +270,13 @@ def bar_chart(rows: list[dict], key: str, *, width: int = 720, height: int = 160
         h = round(row[key] / peak * (height - 20), 1)
         # Strings: templates would localise floats ("1,5" in Indonesian), which SVG cannot read.
         bars.append(
-            {"x": f"{i * slot + 1:.1f}", "y": f"{height - h:.1f}", "width": f"{max(slot - 2, 1):.1f}",
-             "height": f"{h:.1f}", "value": row[key], "label": row["date"]}
+            {
+                "x": f"{i * slot + 1:.1f}",
+                "y": f"{height - h:.1f}",
+                "width": f"{max(slot - 2, 1):.1f}",
+                "height": f"{h:.1f}",
+                "value": row[key],
+                "label": row["date"],
+            }
         )
     return {"width": width, "height": height, "peak": peak, "bars": bars}

@@ -70,6 +70,8 @@ DEFAULT_TEXTS = {
         "We have marked this conversation as resolved. Write here any time to reopen it."
     ),
 }
+
+
 def AWAY_UNKNOWN_OPENING() -> str:
     return _("Thanks for your message! We are away right now and will answer as soon as we are back.")
 
@@ -107,7 +109,9 @@ def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage
     if schedule.is_open(now):
         return None
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
+        room = (
+            ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
+        )
         if room is None:  # deleted (erasure) before the task ran
             return None
         last_closing = schedule.last_closing(now)
@@ -145,7 +149,9 @@ def auto_resolve(room_id: int, message_id: int) -> bool:
     if wait is None:
         return False
     with transaction.atomic():
-        room = ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
+        room = (
+            ChatRoom.objects.select_for_update(of=("self",)).select_related("admin", "user").filter(pk=room_id).first()
+        )
         if room is None or room.status != ChatRoom.Status.OPEN:
             return False
         # What the customer sees: an agents' note after their last message does not make them wait.
@@ -270,9 +276,7 @@ def export_customer(user: Any) -> bytes:
                 "subject": room.subject,
                 "status": room.status,
                 "created_at": room.created_at.isoformat(),
-                "rating": {"score": room.rating_score, "comment": room.rating_comment}
-                if room.rating_score
-                else None,
+                "rating": {"score": room.rating_score, "comment": room.rating_comment} if room.rating_score else None,
                 "messages": [],
             }
             # The customer's own view: agents' internal notes are not theirs to receive.
@@ -314,8 +318,12 @@ def erase_customer(user: Any) -> int:
                 message.client_id = None
                 message.save(
                     update_fields=[
-                        "message", "client_id", "attachment", "attachment_name",
-                        "attachment_size", "attachment_content_type",
+                        "message",
+                        "client_id",
+                        "attachment",
+                        "attachment_name",
+                        "attachment_size",
+                        "attachment_content_type",
                     ]
                 )
             room.subject = erased

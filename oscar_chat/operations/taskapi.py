@@ -41,4 +41,3 @@ def enqueue_after_commit(chat_task: Any, *args: Any, delay: float | None = None,
             logger.exception("oscar_chat: could not enqueue %s", chat_task.name)
 
     transaction.on_commit(enqueue)
-

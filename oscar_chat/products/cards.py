@@ -22,7 +22,17 @@ Category = get_model("catalogue", "Category")
 Selector = get_class("partner.strategy", "Selector")
 
 CARD_KEYS = (
-    "id", "title", "url", "image", "price", "availability", "category", "brand", "sku", "upc", "is_parent",
+    "id",
+    "title",
+    "url",
+    "image",
+    "price",
+    "availability",
+    "category",
+    "brand",
+    "sku",
+    "upc",
+    "is_parent",
 )
 
 

@@ -113,9 +113,7 @@ def authenticate_stream(request):
         if room is None:
             raise StreamRefused(404, _("No such conversation."), "not_found")
 
-    last_event_id = _parse_id(
-        request.headers.get("Last-Event-ID") or query.get("last_event_id"), "Last-Event-ID"
-    )
+    last_event_id = _parse_id(request.headers.get("Last-Event-ID") or query.get("last_event_id"), "Last-Event-ID")
     return StreamRequest(
         user=user,
         is_agent=is_agent(user),

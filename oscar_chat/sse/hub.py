@@ -216,8 +216,11 @@ class Hub:
                             await asyncio.sleep(LAYER_RETRY_SECONDS)
                             continue
                         self._handle(payload, loop.time())
-                    if not self.early and receiving is not None or self.early and (
-                        loop.time() >= self.early_since + REORDER_SECONDS
+                    if (
+                        not self.early
+                        and receiving is not None
+                        or self.early
+                        and (loop.time() >= self.early_since + REORDER_SECONDS)
                     ):
                         # Quiet for a while, or a hole that did not fill in time: ask the database.
                         await self._catch_up()

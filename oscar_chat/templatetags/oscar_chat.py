@@ -51,7 +51,7 @@ def _api_root():
     except NoReverseMatch:
         _warn_once(
             "api",
-            "oscar_chat: the chat API is not mounted (path(\"api/chat/\", include(\"oscar_chat.api.urls\")) "
+            'oscar_chat: the chat API is not mounted (path("api/chat/", include("oscar_chat.api.urls")) '
             "in the URLconf); {% oscar_chat_widget %} renders nothing.",
         )
         return None

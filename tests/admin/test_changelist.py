@@ -30,9 +30,7 @@ def row_of(html, room):
     return matching[0]
 
 
-def test_columns_show_customer_subject_badges_agent_preview_activity_and_unread(
-    signed_in, agent, customer, make_room
-):
+def test_columns_show_customer_subject_badges_agent_preview_activity_and_unread(signed_in, agent, customer, make_room):
     waiting = make_room(customer, "Where is my parcel?", "Hello", "It has been a week <b>now</b>")
     answered = make_room(customer, "Size of the batik shirt", "Is M slim?", agent=agent, replies=["It is regular."])
     services.mark_read(answered, agent)
@@ -166,9 +164,7 @@ class TestSearch:
 
 class TestActions:
     def act(self, client, action, rooms):
-        return client.post(
-            CHANGELIST, {"action": action, "_selected_action": [room.pk for room in rooms]}, follow=True
-        )
+        return client.post(CHANGELIST, {"action": action, "_selected_action": [room.pk for room in rooms]}, follow=True)
 
     def test_assign_to_me_publishes_the_room_to_the_customer(
         self, signed_in, agent, customer, make_room, chat_events, django_capture_on_commit_callbacks
@@ -194,8 +190,16 @@ class TestActions:
         ],
     )
     def test_status_and_priority_actions(
-        self, signed_in, agent, customer, make_room, chat_events, django_capture_on_commit_callbacks,
-        action, field, value,
+        self,
+        signed_in,
+        agent,
+        customer,
+        make_room,
+        chat_events,
+        django_capture_on_commit_callbacks,
+        action,
+        field,
+        value,
     ):
         rooms = [make_room(customer, "One", "a"), make_room(customer, "Two", "b")]
         published = chat_events(MESSAGES_GROUP)

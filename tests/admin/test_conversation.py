@@ -23,7 +23,9 @@ def texts(response):
 
 
 def test_history_oldest_first_with_both_sides(signed_in, agent, customer, make_room):
-    room = make_room(customer, "Batik sizes", "Is M slim?", "<script>alert(1)</script>", agent=agent, replies=["It is regular."])
+    room = make_room(
+        customer, "Batik sizes", "Is M slim?", "<script>alert(1)</script>", agent=agent, replies=["It is regular."]
+    )
 
     response = signed_in(agent).get(room_url(room))
 
@@ -35,7 +37,7 @@ def test_history_oldest_first_with_both_sides(signed_in, agent, customer, make_r
     # Message text travels as JSON data for the script to set as text, never as markup.
     assert "<script>alert(1)</script>" not in html
     assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in html
-    assert "<h1 class=\"oc-title\">Batik sizes" in html
+    assert '<h1 class="oc-title">Batik sizes' in html
 
 
 def test_older_pages_come_from_the_history_endpoint(signed_in, agent, customer, make_room, settings):
@@ -74,7 +76,9 @@ def test_opening_marks_the_customer_messages_read_and_tells_the_customer(
 
 def test_agent_gets_composer_controls_agents_and_quick_replies(signed_in, agent, agent2, customer, make_room):
     CannedResponse.objects.create(
-        shortcut="hello", title="Greeting", text="Hi {first_name}, {agent_name} here about “{subject}” for {name}. {unknown}"
+        shortcut="hello",
+        title="Greeting",
+        text="Hi {first_name}, {agent_name} here about “{subject}” for {name}. {unknown}",
     )
     room = make_room(customer, "Coffee", "hi")
 
@@ -171,7 +175,6 @@ def test_dashboard_scripts_get_indonesian_strings(signed_in, agent):
     catalog = client.get(f"{CHANGELIST}jsi18n/", HTTP_ACCEPT_LANGUAGE="id")
     assert catalog.status_code == 200
     assert "Aktifkan notifikasi" in catalog.content.decode()
-
 
 
 def test_without_the_api_mounted_the_pages_open_read_only_and_say_why(signed_in, agent, customer, make_room, settings):

@@ -22,7 +22,11 @@ def test_the_list_shows_labels_escaped_and_filters_by_a_label_in_use(signed_in, 
 
     filtered = client.get(CHANGELIST, {"label": "refund"})
     assert [room.subject for room in filtered.context["cl"].result_list] == ["Broken mug"]
-    choices = [choice["display"] for spec in filtered.context["cl"].filter_specs for choice in spec.choices(filtered.context["cl"])]
+    choices = [
+        choice["display"]
+        for spec in filtered.context["cl"].filter_specs
+        for choice in spec.choices(filtered.context["cl"])
+    ]
     assert {"refund", "shipping", "<b>vip</b>"} <= set(choices)
 
 

@@ -41,7 +41,11 @@ def demo(django_db_setup, django_db_blocker):
         Site.objects.update_or_create(pk=1, defaults={"domain": "127.0.0.1", "name": "Oscar Chat Sandbox"})
         users = {u.username: u for u in get_user_model().objects.all()}
         server = start_daphne(
-            env={"OSCAR_CHAT_SSE_RETRY_MS": "300", "OSCAR_CHAT_SSE_KEEPALIVE_SECONDS": "2", "OSCAR_CHAT_WIDGET_POLL_INTERVAL_MS": "800"}
+            env={
+                "OSCAR_CHAT_SSE_RETRY_MS": "300",
+                "OSCAR_CHAT_SSE_KEEPALIVE_SECONDS": "2",
+                "OSCAR_CHAT_WIDGET_POLL_INTERVAL_MS": "800",
+            }
         )
     yield SimpleNamespace(server=server, users=users, blocker=django_db_blocker)
     server.stop()
@@ -156,7 +160,13 @@ def sign_in(demo, page, username):
         client = Client()
         client.force_login(demo.users[username])
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": demo.server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": demo.server.url,
+            }
+        ]
     )
 
 
@@ -223,9 +233,7 @@ def test_agent_signs_in_sees_the_unread_conversation_opens_it_and_the_customer_r
     assert errors == []
 
 
-def test_customer_messages_appear_live_in_the_list_and_the_open_conversation(
-    demo, page, screenshot, streams, errors
-):
+def test_customer_messages_appear_live_in_the_list_and_the_open_conversation(demo, page, screenshot, streams, errors):
     customer2 = demo.users["customer2"]
     sign_in(demo, page, "agent")
     page.goto(f"{demo.server.url}{CHANGELIST}")
@@ -333,7 +341,9 @@ def test_status_priority_and_assignee_controls_reach_the_customer(demo, page, sc
     page.select_option("#oc-priority", "URGENT")
     assert stream.wait_for("room", lambda d: d["id"] == room["id"] and d["priority"] == "URGENT")
     page.select_option("#oc-assignee", label="Citra Lestari")
-    assert stream.wait_for("room", lambda d: d["id"] == room["id"] and (d["admin"] or {}).get("name") == "Citra Lestari")
+    assert stream.wait_for(
+        "room", lambda d: d["id"] == room["id"] and (d["admin"] or {}).get("name") == "Citra Lestari"
+    )
     expect(page.locator('[data-oc-badge="status"]')).to_have_text("Resolved")
     expect(page.locator('[data-oc-badge="priority"]')).to_have_text("Urgent")
 

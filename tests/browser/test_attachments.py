@@ -43,8 +43,13 @@ def shop(django_db_setup, django_db_blocker, tmp_path_factory):
         users = {u.username: u for u in get_user_model().objects.all()}
         # DEBUG on, as `make run` serves it: MEDIA_URL is served, so a file there would be reachable.
         server = start_daphne(env={"MEDIA_ROOT": str(media), "DEBUG": "1"})
-    yield SimpleNamespace(server=server, users=users, blocker=django_db_blocker, media=media,
-                          private=FileSystemStorage(location=media.parent / "oscar_chat_private"))
+    yield SimpleNamespace(
+        server=server,
+        users=users,
+        blocker=django_db_blocker,
+        media=media,
+        private=FileSystemStorage(location=media.parent / "oscar_chat_private"),
+    )
     server.stop()
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
@@ -61,8 +66,13 @@ def sign_in(shop, page, username):
         client = Client()
         client.force_login(shop.users[username])
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": shop.server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": shop.server.url,
+            }
+        ]
     )
 
 
@@ -75,8 +85,11 @@ def test_the_attackers_uploads_are_refused(shop):
     before = stored(shop)
     with api_for(shop, customer) as api:
         room = api.post("/api/chat/rooms", json={"subject": "Invoice", "message": "see attached"}).json()
-        attempts = [("FILE", "invoice.txt", "text/plain"), ("IMAGE", "photo.png", "image/png"),
-                    ("FILE", "photo.png", "image/png")]
+        attempts = [
+            ("FILE", "invoice.txt", "text/plain"),
+            ("IMAGE", "photo.png", "image/png"),
+            ("FILE", "photo.png", "image/png"),
+        ]
         for message_type, name, declared in attempts:
             response = api.post(
                 f"/api/chat/rooms/{room['id']}",
@@ -94,8 +107,11 @@ def plant(shop, room, content_type, name, message_type):
         stored = shop.private.save(f"oscar_chat/planted/{name}", ContentFile(EVIL))
         message, _ = services.post_message(room, shop.users["customer"], message="see attached")
         ChatMessage.objects.filter(pk=message.pk).update(
-            message_type=message_type, attachment=stored, attachment_name=name,
-            attachment_content_type=content_type, attachment_size=len(EVIL),
+            message_type=message_type,
+            attachment=stored,
+            attachment_name=name,
+            attachment_content_type=content_type,
+            attachment_size=len(EVIL),
         )
         return message.pk
 
@@ -174,8 +190,11 @@ def test_the_agent_sees_an_uploaded_image_and_the_customers_file_through_the_api
     Image.new("RGB", (40, 30), "green").save(image, format="PNG")
     with api_for(shop, customer) as api:
         room = api.post("/api/chat/rooms", json={"subject": "Photo of the lid", "message": "here"}).json()
-        sent = api.post(f"/api/chat/rooms/{room['id']}", data={"message_type": "IMAGE"},
-                        files={"file": ("lid.png", image.getvalue(), "image/png")})
+        sent = api.post(
+            f"/api/chat/rooms/{room['id']}",
+            data={"message_type": "IMAGE"},
+            files={"file": ("lid.png", image.getvalue(), "image/png")},
+        )
         assert sent.status_code == 201, sent.text
     url = sent.json()["attachment"]["url"]
     sign_in(shop, page, "agent")

@@ -59,11 +59,17 @@ def build_shop():
     goods = ProductClass.objects.create(name="Goods", track_stock=True, requires_shipping=True)
     products = {}
     for index, (key, title, price, stock, category, image) in enumerate(CATALOGUE):
-        product = Product.objects.create(title=title, product_class=goods, structure=Product.STANDALONE, upc=f"899000{index}")
+        product = Product.objects.create(
+            title=title, product_class=goods, structure=Product.STANDALONE, upc=f"899000{index}"
+        )
         ProductCategory.objects.create(product=product, category=create_from_breadcrumbs(category))
         StockRecord.objects.create(
-            product=product, partner=partner, partner_sku=f"SKU-{key}", price_currency="IDR",
-            price=Decimal(price), num_in_stock=stock,
+            product=product,
+            partner=partner,
+            partner_sku=f"SKU-{key}",
+            price_currency="IDR",
+            price=Decimal(price),
+            num_in_stock=stock,
         )
         if image:
             ProductImage.objects.create(product=product, original=make_image(title, index), display_order=0)
@@ -106,7 +112,9 @@ def widget_server(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def shop(widget_server, transactional_db):
     token = AccessToken.for_user(widget_server.agent)
-    with httpx.Client(base_url=widget_server.server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as agent_api:
+    with httpx.Client(
+        base_url=widget_server.server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ) as agent_api:
         yield SimpleNamespace(agent_api=agent_api, **vars(widget_server))
 
 
@@ -135,7 +143,9 @@ def sign_in(page, shop, user):
 
 
 def customer_api(shop, user):
-    return httpx.Client(base_url=shop.server.url, headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"}, timeout=10)
+    return httpx.Client(
+        base_url=shop.server.url, headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"}, timeout=10
+    )
 
 
 def open_room_for(shop, user, subject="Delivery to Bandung", message="When does my order arrive?"):
@@ -244,7 +254,9 @@ def test_customer_starts_a_conversation_and_the_agent_replies_live(shop, page, s
 
     texts = list(ChatMessage.objects.filter(room=room).order_by("id").values_list("message", flat=True))
     assert texts == [
-        "Can you wrap the coffee as a gift?", "Of course! Gift wrapping is free.", "Thanks!\nSecond line",
+        "Can you wrap the coffee as a gift?",
+        "Of course! Gift wrapping is free.",
+        "Thanks!\nSecond line",
     ]
     # The customer had the reply on screen: it is read.
     wait_until(lambda: ChatRoom.objects.get(pk=room.pk).customer_unread_count == 0)
@@ -453,7 +465,9 @@ def test_customer_shares_a_product_and_buys_from_a_card(shop, page, screenshot, 
     shared = widget_log(page).locator(".oc-mine").last
     expect(shared.locator(".oc-card-title")).to_have_text(luwak.title)
     expect(shared).to_have_class(re.compile(r"\boc-sent\b"))
-    assert ChatMessage.objects.filter(room_id=room["id"], message_type="PRODUCT", product=luwak, sender=user).count() == 1
+    assert (
+        ChatMessage.objects.filter(room_id=room["id"], message_type="PRODUCT", product=luwak, sender=user).count() == 1
+    )
     # Out of stock: no basket button to press, and the card says why.
     expect(shared.get_by_role("button", name="Add to basket")).to_be_disabled()
     expect(shared.locator(".oc-card-stock")).not_to_be_empty()
@@ -661,7 +675,9 @@ def test_just_type_the_first_message_and_continue_goes_where_replies_wait(shop, 
     assert other["id"] != first.pk
     # Buttons look like buttons: a filled primary and an outlined secondary, not text fields.
     for button in (continue_button, page.get_by_role("button", name="New conversation")):
-        style = button.evaluate("b => { const s = getComputedStyle(b); return [s.cursor, s.borderRadius, s.textAlign] }")
+        style = button.evaluate(
+            "b => { const s = getComputedStyle(b); return [s.cursor, s.borderRadius, s.textAlign] }"
+        )
         assert style[0] == "pointer" and style[1] != "0px"
     background = continue_button.evaluate("b => getComputedStyle(b).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
@@ -695,7 +711,8 @@ def test_ask_about_this_product_from_its_page(shop, page, screenshot, errors, vi
     room = ChatRoom.objects.get(user=user)
     assert room.subject == coffee.title
     assert [(m.message_type, m.product_id) for m in room.messages.order_by("id")] == [
-        ("PRODUCT", coffee.pk), ("TEXT", None),
+        ("PRODUCT", coffee.pk),
+        ("TEXT", None),
     ]
     # The agent sees which product it is about.
     history = shop.agent_api.get(f"/api/chat/rooms/{room.pk}").json()["results"]
@@ -857,7 +874,9 @@ def settings_presence_ttl():
 def test_reading_comfort_groups_initials_days_direction_and_the_length_limit(shop, page, screenshot, errors):
     user = make_customer(shop)
     room = open_room_for(shop, user, "Reading", "Yesterday's question")
-    ChatMessage.objects.filter(room_id=room["id"]).update(created_at=ChatMessage.objects.get(room_id=room["id"]).created_at - timedelta(days=1))
+    ChatMessage.objects.filter(room_id=room["id"]).update(
+        created_at=ChatMessage.objects.get(room_id=room["id"]).created_at - timedelta(days=1)
+    )
     agent_says(shop, room["id"], "First answer")
     agent_says(shop, room["id"], "Second answer")
     agent_says(shop, room["id"], "مرحبا، كيف يمكنني المساعدة؟")
@@ -939,8 +958,10 @@ def test_the_widget_works_under_a_strict_content_security_policy(shop, page, scr
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    policy = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-              "connect-src 'self'; object-src 'none'; base-uri 'none'")
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'"
+    )
 
     def with_policy(route):
         response = route.fetch()

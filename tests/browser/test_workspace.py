@@ -46,7 +46,10 @@ def test_an_agent_writes_a_note_in_note_mode_that_never_reaches_the_customer(dem
     assert all("7781" not in (data.get("message") or "") for _, data in stream.seen)
     with api_for(demo, customer) as api:
         seen = api.get(f"/api/chat/rooms/{room['id']}").json()
-    assert [m["message"] for m in seen["results"]] == ["My parcel has not moved for 4 days.", "We are on it with the courier."]
+    assert [m["message"] for m in seen["results"]] == [
+        "My parcel has not moved for 4 days.",
+        "We are on it with the courier.",
+    ]
     assert seen["room"]["last_message"] == "We are on it with the courier."
 
     # After a reload the note is still in the agents' history, told apart.

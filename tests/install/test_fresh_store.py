@@ -51,11 +51,19 @@ def store(tmp_path_factory):
     # The wheel, built from the checkout offline (the build tools come from the test extra).
     # Built from a copy, so that the checkout gets no build/ folder.
     source = base / "source"
-    shutil.copytree(ROOT, source, ignore=lambda folder, names: [
-        name for name in names if Path(folder) == ROOT and name not in PACKAGED or name == "__pycache__"])
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=lambda folder, names: [
+            name for name in names if Path(folder) == ROOT and name not in PACKAGED or name == "__pycache__"
+        ],
+    )
     dist = base / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(source)],
-        cwd=source, env=os.environ)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(source)],
+        cwd=source,
+        env=os.environ,
+    )
     (wheel,) = dist.glob("django_oscar_chat-*.whl")
 
     # A new environment whose own site-packages comes first; the dependencies are found in the
@@ -64,14 +72,23 @@ def store(tmp_path_factory):
     venv = base / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=base, env=os.environ)
     python = venv / "bin" / "python"
-    site_packages = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             cwd=base, env=os.environ).stdout.strip())
+    site_packages = Path(
+        run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=base, env=os.environ
+        ).stdout.strip()
+    )
     (site_packages / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-         str(wheel)], cwd=base, env=os.environ)
+    run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        cwd=base,
+        env=os.environ,
+    )
 
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "DATABASE_", "OSCAR_CHAT_", "PYTHON")) and key != "REDIS_URL"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "OSCAR_CHAT_", "PYTHON")) and key != "REDIS_URL"
+    }
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     located = run([str(python), "-c", "import oscar_chat; print(oscar_chat.__file__)"], cwd=base, env=env)
     assert located.stdout.startswith(str(site_packages)), "the store must run the wheel, not the checkout"
@@ -110,8 +127,9 @@ def server(store):
         "sys.argv = ['manage.py', 'runserver', '--noreload', '127.0.0.1:0']; "
         "runpy.run_path('manage.py', run_name='__main__')"
     )
-    process = subprocess.Popen([str(python), "-c", launcher], cwd=project,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(python), "-c", launcher], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output, found = [], threading.Event()
     port = []
 
@@ -144,8 +162,9 @@ def token(base_url, email):
 
 def test_check_reports_only_the_one_process_layer(store):
     project, python, env = store
-    result = subprocess.run([str(python), "manage.py", "check"], cwd=project, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [str(python), "manage.py", "check"], cwd=project, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert set(re.findall(r"\((oscar_chat\.[EW]\d+)\)", result.stdout + result.stderr)) == {"oscar_chat.W003"}
 
@@ -153,11 +172,15 @@ def test_check_reports_only_the_one_process_layer(store):
 def test_a_customer_chats_with_a_token_and_the_agent_sees_it_live(server):
     customer, agent = token(server, "eka@example.com"), token(server, "ayu@example.com")
     with Stream(server, token=agent) as stream:
-        room = httpx.post(f"{server}/api/chat/rooms", json={"subject": "Fresh store"},
-                          headers={"Authorization": f"Bearer {customer}"})
+        room = httpx.post(
+            f"{server}/api/chat/rooms", json={"subject": "Fresh store"}, headers={"Authorization": f"Bearer {customer}"}
+        )
         assert room.status_code == 201, room.text
-        sent = httpx.post(f"{server}/api/chat/rooms/{room.json()['id']}", json={"message": "Halo!"},
-                          headers={"Authorization": f"Bearer {customer}"})
+        sent = httpx.post(
+            f"{server}/api/chat/rooms/{room.json()['id']}",
+            json={"message": "Halo!"},
+            headers={"Authorization": f"Bearer {customer}"},
+        )
         assert sent.status_code == 201, sent.text
         event = stream.next("message", timeout=15)
     assert event.json["message"] == "Halo!" and event.json["room"] == room.json()["id"]
@@ -176,13 +199,23 @@ def test_the_widget_is_on_a_storefront_page_with_its_static_files(server):
 
 def test_the_agent_opens_the_conversation_in_the_admin(server):
     customer = token(server, "eka@example.com")
-    room = httpx.post(f"{server}/api/chat/rooms", json={"subject": "Admin page", "message": "Hello"},
-                      headers={"Authorization": f"Bearer {customer}"}).json()
+    room = httpx.post(
+        f"{server}/api/chat/rooms",
+        json={"subject": "Admin page", "message": "Hello"},
+        headers={"Authorization": f"Bearer {customer}"},
+    ).json()
     with httpx.Client(base_url=server) as browser:
         browser.get("/admin/login/")
-        signed_in = browser.post("/admin/login/?next=/admin/", data={
-            "username": "ayu", "password": PASSWORD, "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-            "next": "/admin/"}, headers={"Referer": f"{server}/admin/login/"})
+        signed_in = browser.post(
+            "/admin/login/?next=/admin/",
+            data={
+                "username": "ayu",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+                "next": "/admin/",
+            },
+            headers={"Referer": f"{server}/admin/login/"},
+        )
         assert signed_in.status_code == 302, signed_in.text
         page = browser.get(f"/admin/oscar_chat/chatroom/{room['id']}/change/")
     assert page.status_code == 200
@@ -193,4 +226,3 @@ def test_the_schema_is_served_without_spectacular_settings(server):
     response = httpx.get(f"{server}/api/chat/schema/", params={"format": "json"})
     assert response.status_code == 200
     assert "/api/chat/rooms/" in response.json()["paths"]
-

@@ -191,7 +191,9 @@ def test_agents_notes_are_never_emailed_nor_make_the_customer_wait(customer, age
     room = open_conversation(customer)
     clock.to(minutes(1))
     reply(room, agent, "We have it in blue.")
-    post_message(room, agent, message="Customer asked twice already: give a discount", message_type=ChatMessage.MessageType.NOTE)
+    post_message(
+        room, agent, message="Customer asked twice already: give a discount", message_type=ChatMessage.MessageType.NOTE
+    )
     clock.to(minutes(5))
     run_worker()
     assert len(mailoutbox) == 1

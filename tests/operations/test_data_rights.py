@@ -16,6 +16,7 @@ from .conftest import open_conversation, reload, reply
 
 pytestmark = pytest.mark.django_db
 
+
 def _png():
     from PIL import Image
 
@@ -93,7 +94,9 @@ def test_erasure_needs_post(conversation, customer, superuser, client):
     assert "Jalan" in reload(conversation[0]).messages.first().message
 
 
-def test_deleting_the_account_deletes_conversations_and_files(conversation, customer, django_capture_on_commit_callbacks):
+def test_deleting_the_account_deletes_conversations_and_files(
+    conversation, customer, django_capture_on_commit_callbacks
+):
     room, attachment = conversation
     path = attachment.attachment.path
     with django_capture_on_commit_callbacks(execute=True):

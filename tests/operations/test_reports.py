@@ -22,18 +22,36 @@ def history(customer, other_customer, agent, agent2):
 
     def room(created, *, admin=None, responded=None, resolved=None, score=None, messages=()):
         r = ChatRoom.objects.create(
-            user=customer, subject="s", admin=admin, created_at=created, last_activity=created,
-            first_response_at=responded, resolved_at=resolved, rating_score=score,
+            user=customer,
+            subject="s",
+            admin=admin,
+            created_at=created,
+            last_activity=created,
+            first_response_at=responded,
+            resolved_at=resolved,
+            rating_score=score,
         )
         for sender, at in messages:
             ChatMessage.objects.create(room=r, sender=sender, message="m", created_at=at)
         return r
 
     # Monday 2 March
-    room(jkt(2, 10), admin=agent, responded=jkt(2, 10, 1), resolved=jkt(2, 11), score=5,
-         messages=[(customer, jkt(2, 10)), (agent, jkt(2, 10, 1))])
-    room(jkt(2, 16), admin=agent, responded=jkt(2, 16, 3), resolved=jkt(3, 10), score=3,
-         messages=[(customer, jkt(2, 16)), (agent, jkt(2, 16, 3)), (customer, jkt(3, 9))])
+    room(
+        jkt(2, 10),
+        admin=agent,
+        responded=jkt(2, 10, 1),
+        resolved=jkt(2, 11),
+        score=5,
+        messages=[(customer, jkt(2, 10)), (agent, jkt(2, 10, 1))],
+    )
+    room(
+        jkt(2, 16),
+        admin=agent,
+        responded=jkt(2, 16, 3),
+        resolved=jkt(3, 10),
+        score=3,
+        messages=[(customer, jkt(2, 16)), (agent, jkt(2, 16, 3)), (customer, jkt(3, 9))],
+    )
     # Tuesday 3 March
     room(jkt(3, 23, 30), admin=agent2, responded=jkt(4, 9), messages=[(customer, jkt(3, 23, 30))])
     room(jkt(3, 12), messages=[(customer, jkt(3, 12))])

@@ -40,9 +40,24 @@ class Catalogue:
             ProductAttribute.objects.create(product_class=product_class, code="brand", name="Brand", type="text")
         ProductAttribute.objects.create(product_class=self.goods, code="size", name="Size", type="text")
 
-    def product(self, title, *, sku=None, upc=None, price="100000", stock=10, allocated=None, brand=None,
-                category="Food > Coffee", public=True, image=False, currency="IDR", product_class=None,
-                structure=Product.STANDALONE, parent=None):
+    def product(
+        self,
+        title,
+        *,
+        sku=None,
+        upc=None,
+        price="100000",
+        stock=10,
+        allocated=None,
+        brand=None,
+        category="Food > Coffee",
+        public=True,
+        image=False,
+        currency="IDR",
+        product_class=None,
+        structure=Product.STANDALONE,
+        parent=None,
+    ):
         product = Product.objects.create(
             title=title,
             upc=upc if upc is not None else f"TEST{next(_upcs):09d}",
@@ -70,13 +85,21 @@ class Catalogue:
             ProductImage.objects.create(product=product, original=png(), display_order=0)
         return product
 
-    def parent_with_variants(self, title="Kaos Batik Kawung", sizes=(("S", 5), ("M", 0), ("L", 3)), sku="KAWUNG",
-                             **kwargs):
+    def parent_with_variants(
+        self, title="Kaos Batik Kawung", sizes=(("S", 5), ("M", 0), ("L", 3)), sku="KAWUNG", **kwargs
+    ):
         parent = self.product(title, structure=Product.PARENT, **kwargs)
         children = []
         for size, stock in sizes:
-            child = self.product(f"{title} {size}", sku=f"{sku}-{size}", price="149000", stock=stock,
-                                 parent=parent, category=None, upc=None)
+            child = self.product(
+                f"{title} {size}",
+                sku=f"{sku}-{size}",
+                price="149000",
+                stock=stock,
+                parent=parent,
+                category=None,
+                upc=None,
+            )
             child.attr.size = size
             child.attr.save()
             children.append(child)

@@ -121,7 +121,10 @@ def test_a_parent_is_refused_naming_its_variants(api, customer, catalogue):
     body = refused(api, customer, parent)
     assert body["detail"] == "Kaos Batik Kawung comes in variants; choose one: Size: S; Size: M; Size: L."
     assert [(v["id"], v["label"], v["availability"]["is_available_to_buy"]) for v in body["variants"]] == [
-        (children[0].pk, "Size: S", True), (children[1].pk, "Size: M", False), (children[2].pk, "Size: L", True)]
+        (children[0].pk, "Size: S", True),
+        (children[1].pk, "Size: M", False),
+        (children[2].pk, "Size: L", True),
+    ]
     assert all(v["price"]["amount"] == "149000.00" for v in body["variants"])
 
 

@@ -19,8 +19,16 @@ def url(product_id):
 
 
 def test_card_shows_the_product_as_the_store_does(api, customer, catalogue, media, settings):
-    product = catalogue.product("Kopi Arabika Gayo 250g", sku="SKU-0001", upc="8991001000011", price="85000",
-                                stock=40, brand="Gayo Highlands", category="Food > Coffee", image=True)
+    product = catalogue.product(
+        "Kopi Arabika Gayo 250g",
+        sku="SKU-0001",
+        upc="8991001000011",
+        price="85000",
+        stock=40,
+        brand="Gayo Highlands",
+        category="Food > Coffee",
+        image=True,
+    )
     response = api(customer).get(url(product.pk))
     assert response.status_code == 200
     card = response.json()
@@ -37,7 +45,7 @@ def test_card_shows_the_product_as_the_store_does(api, customer, catalogue, medi
     assert card["is_parent"] is False
     # A real thumbnail made by Oscar's thumbnailer, served from MEDIA_URL.
     assert card["image"].startswith(settings.MEDIA_URL)
-    assert os.path.exists(os.path.join(media, card["image"][len(settings.MEDIA_URL):]))
+    assert os.path.exists(os.path.join(media, card["image"][len(settings.MEDIA_URL) :]))
 
 
 def test_missing_image_is_null_and_out_of_stock_cannot_be_bought(api, customer, catalogue):
@@ -103,7 +111,10 @@ def test_card_is_priced_by_the_strategy_of_the_requesting_user(api, customer, ag
     product = catalogue.product("Rice Cooker", sku="RC-1", price="100000")
     uk_price = oscar_strategy.UK().fetch_for_product(product).price
     assert api(customer).get(url(product.pk)).json()["price"] == {
-        "amount": f"{uk_price.incl_tax:.2f}", "currency": uk_price.currency, "incl_tax": True}
+        "amount": f"{uk_price.incl_tax:.2f}",
+        "currency": uk_price.currency,
+        "incl_tax": True,
+    }
     assert uk_price.incl_tax == Decimal("120000.00")
     assert api(agent).get(url(product.pk)).json()["price"]["amount"] == "100000.00"
     # Through the storefront session, the strategy Oscar's middleware built for the visitor.
@@ -122,11 +133,24 @@ def test_unknown_tax_shows_the_net_price(api, customer, catalogue, monkeypatch):
     monkeypatch.setattr(shop, "Selector", USSelector)
     product = catalogue.product("Power bank", sku="PB-1", price="12.50", currency="USD")
     assert api(customer).get(url(product.pk)).json()["price"] == {
-        "amount": "12.50", "currency": "USD", "incl_tax": False}
+        "amount": "12.50",
+        "currency": "USD",
+        "incl_tax": False,
+    }
 
 
-FORBIDDEN_KEYS = {"cost_price", "num_in_stock", "num_allocated", "net_stock_level", "low_stock_threshold",
-                  "partner", "partner_id", "partner_name", "stockrecord", "stockrecords"}
+FORBIDDEN_KEYS = {
+    "cost_price",
+    "num_in_stock",
+    "num_allocated",
+    "net_stock_level",
+    "low_stock_threshold",
+    "partner",
+    "partner_id",
+    "partner_name",
+    "stockrecord",
+    "stockrecords",
+}
 
 
 def keys_of(value):
@@ -138,8 +162,9 @@ def keys_of(value):
 
 
 def test_no_cost_stock_allocation_or_partner_data_in_any_response(api, customer, agent, catalogue):
-    product = catalogue.product("Smartwatch Aktif", sku="SW-9", upc="8991003000062", stock=4321, allocated=1234,
-                                brand="Gerak", image=True)
+    product = catalogue.product(
+        "Smartwatch Aktif", sku="SW-9", upc="8991003000062", stock=4321, allocated=1234, brand="Gerak", image=True
+    )
     client = api(customer)
     room = client.post("/api/chat/rooms", {"subject": "Watch", "product_id": product.pk}, format="json").json()
     responses = [
@@ -147,8 +172,9 @@ def test_no_cost_stock_allocation_or_partner_data_in_any_response(api, customer,
         client.get("/api/chat/products/search"),
         client.get(url(product.pk)),
         client.post(f"{url(product.pk)}/basket", {"quantity": 2}, format="json"),
-        client.post(f"/api/chat/rooms/{room['id']}", {"message_type": "PRODUCT", "product_id": product.pk},
-                    format="json"),
+        client.post(
+            f"/api/chat/rooms/{room['id']}", {"message_type": "PRODUCT", "product_id": product.pk}, format="json"
+        ),
         client.get(f"/api/chat/rooms/{room['id']}"),
         api(agent).get(f"/api/chat/rooms/{room['id']}"),
     ]

@@ -7,8 +7,9 @@ from oscar_chat.models import ChatMessage
 
 @pytest.fixture
 def coffee(catalogue):
-    return catalogue.product("Kopi Arabika Gayo 250g", sku="SKU-0001", price="85000", brand="Gayo Highlands",
-                             image=True)
+    return catalogue.product(
+        "Kopi Arabika Gayo 250g", sku="SKU-0001", price="85000", brand="Gayo Highlands", image=True
+    )
 
 
 def open_room(api, user, **extra):
@@ -35,14 +36,17 @@ def test_opening_a_room_with_a_product_shares_it(api, customer, agent, coffee):
 
 def test_sending_a_product_with_and_without_caption(api, customer, agent, coffee):
     room_id = open_room(api, customer, message="Hello")
-    with_caption = api(agent).post(f"/api/chat/rooms/{room_id}",
-                                   {"message_type": "PRODUCT", "product_id": coffee.pk, "message": "This one?"},
-                                   format="json")
+    with_caption = api(agent).post(
+        f"/api/chat/rooms/{room_id}",
+        {"message_type": "PRODUCT", "product_id": coffee.pk, "message": "This one?"},
+        format="json",
+    )
     assert with_caption.status_code == 201, with_caption.content
     assert with_caption.json()["message"] == "This one?"
     assert with_caption.json()["product"]["title"] == "Kopi Arabika Gayo 250g"
-    bare = api(customer).post(f"/api/chat/rooms/{room_id}", {"message_type": "PRODUCT", "product_id": coffee.pk},
-                              format="json")
+    bare = api(customer).post(
+        f"/api/chat/rooms/{room_id}", {"message_type": "PRODUCT", "product_id": coffee.pk}, format="json"
+    )
     assert bare.status_code == 201
     assert bare.json()["message"] == "" and bare.json()["product"]["id"] == coffee.pk
     assert [m["message_type"] for m in history(api, customer, room_id)] == ["TEXT", "PRODUCT", "PRODUCT"]
@@ -59,8 +63,9 @@ def test_a_product_id_without_message_type_shares_the_product(api, customer, age
 
 def test_a_product_id_on_a_text_message_is_refused_and_nothing_is_stored(api, customer, coffee):
     room_id = open_room(api, customer, message="Hello")
-    response = api(customer).post(f"/api/chat/rooms/{room_id}",
-                                  {"message_type": "TEXT", "message": "Hi", "product_id": coffee.pk}, format="json")
+    response = api(customer).post(
+        f"/api/chat/rooms/{room_id}", {"message_type": "TEXT", "message": "Hi", "product_id": coffee.pk}, format="json"
+    )
     assert response.status_code == 400
     assert "product_id" in response.json()
     assert ChatMessage.objects.filter(room_id=room_id).count() == 1
@@ -89,10 +94,14 @@ def test_a_deleted_product_still_renders_from_its_snapshot(api, customer, agent,
     coffee.delete()
     for user in (customer, agent):
         card = history(api, user, room_id)[0]["product"]
-        assert card["availability"] == {"code": "unavailable", "message": "No longer available",
-                                        "is_available_to_buy": False}
+        assert card["availability"] == {
+            "code": "unavailable",
+            "message": "No longer available",
+            "is_available_to_buy": False,
+        }
         assert {k: v for k, v in card.items() if k != "availability"} == {
-            k: v for k, v in shared.items() if k != "availability"}
+            k: v for k, v in shared.items() if k != "availability"
+        }
 
 
 def test_an_unpublished_product_renders_from_its_snapshot_and_comes_back_live(api, customer, coffee):

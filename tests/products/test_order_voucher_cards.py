@@ -68,10 +68,13 @@ def test_a_missing_or_unknown_order_is_a_400(api, agent, room, order, body):
     assert db_state() == before
 
 
-@pytest.mark.parametrize("body", [
-    {"message_type": "ORDER", "order_number": "100042"},
-    {"message_type": "VOUCHER", "voucher_code": "GAYO10"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message_type": "ORDER", "order_number": "100042"},
+        {"message_type": "VOUCHER", "voucher_code": "GAYO10"},
+    ],
+)
 def test_a_customer_cannot_send_order_or_voucher_cards(api, customer, room, order, body):
     create_voucher(code="GAYO10", name="Gayo ten")
     before = db_state()
@@ -133,7 +136,9 @@ def test_the_customer_applies_a_voucher_to_their_basket(api, customer, voucher, 
     assert response.json()["basket"]["total"] == "80000.00"
     again = client.post(basket_url("GAYO10"))
     assert again.status_code == 400
-    assert again.json()["detail"] == oscar_words("You have already added the '%(code)s' voucher to your basket", "GAYO10")
+    assert again.json()["detail"] == oscar_words(
+        "You have already added the '%(code)s' voucher to your basket", "GAYO10"
+    )
 
 
 def test_oscar_refuses_a_voucher_for_an_empty_basket_in_its_words(api, customer, voucher, oscar_site):
@@ -145,7 +150,8 @@ def test_oscar_refuses_a_voucher_for_an_empty_basket_in_its_words(api, customer,
 
 def test_an_expired_or_unknown_voucher_is_refused(api, customer, catalogue, oscar_site):
     create_voucher(
-        code="OLD", name="Old one",
+        code="OLD",
+        name="Old one",
         start_datetime=timezone.now() - datetime.timedelta(days=9),
         end_datetime=timezone.now() - datetime.timedelta(days=1),
     )
@@ -165,7 +171,9 @@ def test_a_session_applies_the_voucher_to_the_basket_the_storefront_shows(custom
     assert browser.login(username="customer", password=PASSWORD)
     browser.get("/basket/")
     token = browser.cookies["csrftoken"].value
-    added = browser.post(f"/api/chat/products/{coffee.pk}/basket", {}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    added = browser.post(
+        f"/api/chat/products/{coffee.pk}/basket", {}, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert added.status_code == 200
     refused = browser.post(basket_url("GAYO10"), {}, content_type="application/json")
     assert refused.status_code == 403  # no CSRF token: nothing applied

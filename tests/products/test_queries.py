@@ -25,8 +25,13 @@ def count_queries(request):
 @pytest.fixture
 def batik(catalogue):
     products = [
-        catalogue.product(f"Batik motif {n}", sku=f"BM-{n}", brand="Batik Lawas", image=True,
-                          category=["Fashion > Batik", "Home > Decor > Batik"][n % 2])
+        catalogue.product(
+            f"Batik motif {n}",
+            sku=f"BM-{n}",
+            brand="Batik Lawas",
+            image=True,
+            category=["Fashion > Batik", "Home > Decor > Batik"][n % 2],
+        )
         for n in range(30)
     ]
     parent, __ = catalogue.parent_with_variants("Batik Kawung shirt", image=True, brand="Batik Lawas")
@@ -40,8 +45,9 @@ def test_search_query_count_does_not_grow_with_results(api, customer, batik, dja
     assert len(response.json()["results"]) == 3
     many, response = count_queries(lambda: client.get("/api/chat/products/search", {"q": "batik", "limit": 50}))
     assert len(response.json()["results"]) == 31
-    assert all(card["image"] and card["category"] and card["brand"] == "Batik Lawas"
-               for card in response.json()["results"])
+    assert all(
+        card["image"] and card["category"] and card["brand"] == "Batik Lawas" for card in response.json()["results"]
+    )
     assert few == many
     with django_assert_max_num_queries(MAX_QUERIES_SEARCH):
         client.get("/api/chat/products/search", {"limit": 50})
@@ -54,8 +60,9 @@ def share(room, sender, products):
         services.post_message(room, sender, message_type="PRODUCT", product=product)
 
 
-def test_room_history_query_count_does_not_grow_with_product_cards(api, agent, customer, batik, settings,
-                                                                   django_assert_max_num_queries):
+def test_room_history_query_count_does_not_grow_with_product_cards(
+    api, agent, customer, batik, settings, django_assert_max_num_queries
+):
     settings.OSCAR_CHAT_RATE_LIMIT_MESSAGES = 1000
     small = ChatRoom.objects.create(user=customer, subject="A few")
     large = ChatRoom.objects.create(user=customer, subject="Many")

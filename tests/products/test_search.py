@@ -17,15 +17,23 @@ def shop(catalogue):
     c = catalogue
     return {
         "gayo": c.product("Kopi Arabika Gayo 250g", sku="SKU-0001", upc="8991001000011", brand="Gayo Highlands"),
-        "robusta": c.product("Kopi Robusta Lampung 500g", sku="SKU-0002", upc="8991001000028",
-                             brand="Lampung Roasters"),
-        "earbuds": c.product("Wireless Earbuds Pro", sku="AUD-77", upc="8991003000017", brand="Suara",
-                             category="Electronics > Audio"),
+        "robusta": c.product(
+            "Kopi Robusta Lampung 500g", sku="SKU-0002", upc="8991001000028", brand="Lampung Roasters"
+        ),
+        "earbuds": c.product(
+            "Wireless Earbuds Pro", sku="AUD-77", upc="8991003000017", brand="Suara", category="Electronics > Audio"
+        ),
         # Its title holds the other product's SKU: the exact SKU match must still come first.
-        "decoy": c.product("Speaker compatible with SKU-0002 dock", sku="SPK-1", upc="8991003000024", brand="Suara",
-                           category="Electronics > Audio"),
-        "hidden": c.product("Kopi Rahasia Internal", sku="SKU-HIDDEN", upc="8991001000099", brand="Gayo Highlands",
-                            public=False),
+        "decoy": c.product(
+            "Speaker compatible with SKU-0002 dock",
+            sku="SPK-1",
+            upc="8991003000024",
+            brand="Suara",
+            category="Electronics > Audio",
+        ),
+        "hidden": c.product(
+            "Kopi Rahasia Internal", sku="SKU-HIDDEN", upc="8991001000099", brand="Gayo Highlands", public=False
+        ),
     }
 
 
@@ -38,7 +46,9 @@ def test_title_words_match_case_insensitively_and_in_any_order(api, customer, sh
 def test_brand_matches(api, customer, shop):
     assert titles(api(customer).get(URL, {"q": "lampung roasters"})) == ["Kopi Robusta Lampung 500g"]
     assert set(titles(api(customer).get(URL, {"q": "suara"}))) == {
-        "Wireless Earbuds Pro", "Speaker compatible with SKU-0002 dock"}
+        "Wireless Earbuds Pro",
+        "Speaker compatible with SKU-0002 dock",
+    }
 
 
 def test_partner_sku_matches_exactly_and_in_part(api, customer, shop):
@@ -138,8 +148,9 @@ def test_brand_as_an_option_attribute_matches(api, customer, catalogue):
     group = AttributeOptionGroup.objects.create(name="Brands")
     option = group.options.create(option="Dapur Pintar")
     kitchen = ProductClass.objects.create(name="Kitchen", track_stock=True)
-    ProductAttribute.objects.create(product_class=kitchen, code="brand", name="Brand", type="option",
-                                    option_group=group)
+    ProductAttribute.objects.create(
+        product_class=kitchen, code="brand", name="Brand", type="option", option_group=group
+    )
     product = catalogue.product("Rice Cooker Digital", sku="RC-1", product_class=kitchen)
     product.attr.brand = option
     product.attr.save()

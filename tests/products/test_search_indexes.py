@@ -17,9 +17,11 @@ INDEXES = {
     "oscar_chat_trgm_catalogue_product_title": lambda: Product.objects.filter(title__icontains="kopi"),
     "oscar_chat_trgm_catalogue_product_upc": lambda: Product.objects.filter(upc__iexact="8991001000011"),
     "oscar_chat_trgm_partner_stockrecord_partner_sku": lambda: StockRecord.objects.filter(
-        partner_sku__icontains="sku-00"),
+        partner_sku__icontains="sku-00"
+    ),
     "oscar_chat_trgm_catalogue_productattributevalue_value_text": lambda: ProductAttributeValue.objects.filter(
-        value_text__icontains="gayo"),
+        value_text__icontains="gayo"
+    ),
 }
 
 

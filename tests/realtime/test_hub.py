@@ -92,8 +92,15 @@ async def _flaky_layer(in_memory_layer, monkeypatch, customer, agent, room):
     async def notify(seq, text):
         await in_memory_layer.group_send(
             events.MESSAGES_GROUP,
-            {"type": "chat.message", "group": events.MESSAGES_GROUP, "event": "message", "seq": seq,
-             "room": room.pk, "customer": customer.pk, "data": {"id": 0, "message": text}},
+            {
+                "type": "chat.message",
+                "group": events.MESSAGES_GROUP,
+                "event": "message",
+                "seq": seq,
+                "room": room.pk,
+                "customer": customer.pk,
+                "data": {"id": 0, "message": text},
+            },
         )
 
     # Early (m3, then m5 twice: held for their turn), late (m1 comes after them), twice (m3

@@ -30,9 +30,7 @@ def test_a_note_reaches_agents_live_and_never_a_customers_stream(live):
             assert got == [question["id"], answer["id"]]
             rest = stream.drain(0.5)
             assert all(e.json.get("id") != secret["id"] for e in rest if e.event == "message")
-            assert all(
-                "warehouse" not in (e.json.get("last_message") or "") for e in rest if e.event == "room"
-            )
+            assert all("warehouse" not in (e.json.get("last_message") or "") for e in rest if e.event == "room")
 
     # Resuming from before the note: the customer's replay skips it, the agent's carries it.
     with (
@@ -41,6 +39,8 @@ def test_a_note_reaches_agents_live_and_never_a_customers_stream(live):
     ):
         assert [customer_resume.next("message").json["id"] for _ in range(2)] == [question["id"], answer["id"]]
         assert [agent_resume.next("message").json["id"] for _ in range(3)] == [
-            question["id"], secret["id"], answer["id"],
+            question["id"],
+            secret["id"],
+            answer["id"],
         ]
         assert all(e.json.get("id") != secret["id"] for e in customer_resume.drain(0.5) if e.event == "message")

@@ -114,10 +114,11 @@ def test_no_loss_no_duplicates_across_processes(needs_postgres, needs_redis, two
             "customer": [(seq, pk) for seq, pk, r in committed if r == room.pk],
         }
         deadline = time.monotonic() + 30
+
         def behind():
-            return len(agent_reader.messages) < len(expected["agent"]) or len(
-                customer_reader.messages
-            ) < len(expected["customer"])
+            return len(agent_reader.messages) < len(expected["agent"]) or len(customer_reader.messages) < len(
+                expected["customer"]
+            )
 
         while behind():
             assert time.monotonic() < deadline, "the readers did not get every message"

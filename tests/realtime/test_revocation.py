@@ -75,9 +75,10 @@ def test_a_deactivated_customer_and_agent_lose_their_streams(needs_postgres, nee
     customer, agent, other_agent = people.customer(), people.agent(), people.agent("other")
     room = services.open_room(customer=customer, opened_by=customer, subject="Deactivated")
     sender = apis(a, other_agent)
-    with Stream(b.url, token=apis(a, customer).token) as customer_stream, Stream(
-        b.url, token=apis(a, agent).token
-    ) as agent_stream:
+    with (
+        Stream(b.url, token=apis(a, customer).token) as customer_stream,
+        Stream(b.url, token=apis(a, agent).token) as agent_stream,
+    ):
         first = sender.send(room, "before")
         assert customer_stream.next("message").json["id"] == first["id"]
         assert agent_stream.next("message").json["id"] == first["id"]
@@ -166,11 +167,12 @@ def test_logging_out_ends_the_streams_of_that_session_only(needs_postgres, needs
     with httpx.Client(base_url=a.url, cookies={"sessionid": ending}) as browser:
         ticket = browser.post("/api/chat/sse/ticket", headers={"X-CSRFToken": CSRF}, cookies={"csrftoken": CSRF})
         assert ticket.status_code == 200, ticket.text
-        with Stream(b.url, cookies={"sessionid": ending}) as by_cookie, Stream(
-            b.url, params={"ticket": ticket.json()["ticket"]}
-        ) as by_ticket, Stream(b.url, cookies={"sessionid": staying}) as other_session, Stream(
-            b.url, token=apis(a, customer).token
-        ) as by_token:
+        with (
+            Stream(b.url, cookies={"sessionid": ending}) as by_cookie,
+            Stream(b.url, params={"ticket": ticket.json()["ticket"]}) as by_ticket,
+            Stream(b.url, cookies={"sessionid": staying}) as other_session,
+            Stream(b.url, token=apis(a, customer).token) as by_token,
+        ):
             first = sender.send(room, "before")
             for stream in (by_cookie, by_ticket, other_session, by_token):
                 assert stream.next("message").json["id"] == first["id"]

@@ -110,8 +110,8 @@ class Command(BaseCommand):
         change = Permission.objects.get(content_type__app_label="oscar_chat", codename="change_chatroom")
         view = Permission.objects.get(content_type__app_label="oscar_chat", codename="view_chatroom")
         view_canned = Permission.objects.filter(
-            content_type__app_label="oscar_chat", codename__in=["view_cannedresponse", "change_cannedresponse",
-                                                                 "add_cannedresponse", "view_chatmessage"]
+            content_type__app_label="oscar_chat",
+            codename__in=["view_cannedresponse", "change_cannedresponse", "add_cannedresponse", "view_chatmessage"],
         )
         users = {}
         for username, email, first, last, role in USERS:
@@ -142,15 +142,22 @@ class Command(BaseCommand):
             if Product.objects.filter(upc=upc).exists():
                 continue
             product = Product.objects.create(
-                title=title, upc=upc, product_class=gadget_class, structure=Product.STANDALONE,
+                title=title,
+                upc=upc,
+                product_class=gadget_class,
+                structure=Product.STANDALONE,
                 description=f"{title} from {brand}. A demo product of the oscar_chat sandbox.",
             )
             product.attr.brand = brand
             product.attr.save()
             ProductCategory.objects.create(product=product, category=create_from_breadcrumbs(category_path))
             StockRecord.objects.create(
-                product=product, partner=partner, partner_sku=f"SKU-{index + 1:04d}",
-                price_currency="IDR", price=Decimal(price), num_in_stock=stock,
+                product=product,
+                partner=partner,
+                partner_sku=f"SKU-{index + 1:04d}",
+                price_currency="IDR",
+                price=Decimal(price),
+                num_in_stock=stock,
             )
             ProductImage.objects.create(product=product, original=make_image(title, index), display_order=0)
 
@@ -166,8 +173,11 @@ class Command(BaseCommand):
                 product_class=shirt_class, code="size", defaults={"name": "Size", "type": "text"}
             )
             parent = Product.objects.create(
-                title="Kaos Batik Kawung", upc="8991009000000", product_class=shirt_class,
-                structure=Product.PARENT, description="A cotton T-shirt with a Kawung batik print.",
+                title="Kaos Batik Kawung",
+                upc="8991009000000",
+                product_class=shirt_class,
+                structure=Product.PARENT,
+                description="A cotton T-shirt with a Kawung batik print.",
             )
             parent.attr.brand = "Batik Lawas"
             parent.attr.save()
@@ -175,14 +185,20 @@ class Command(BaseCommand):
             ProductImage.objects.create(product=parent, original=make_image(parent.title, 99), display_order=0)
             for n, (size, stock) in enumerate([("S", 10), ("M", 0), ("L", 7), ("XL", 3)]):
                 child = Product.objects.create(
-                    parent=parent, structure=Product.CHILD, title=f"Kaos Batik Kawung {size}",
+                    parent=parent,
+                    structure=Product.CHILD,
+                    title=f"Kaos Batik Kawung {size}",
                     upc=f"899100900001{n}",
                 )
                 child.attr.size = size
                 child.attr.save()
                 StockRecord.objects.create(
-                    product=child, partner=partner, partner_sku=f"SKU-KAWUNG-{size}",
-                    price_currency="IDR", price=Decimal("149000"), num_in_stock=stock,
+                    product=child,
+                    partner=partner,
+                    partner_sku=f"SKU-KAWUNG-{size}",
+                    price_currency="IDR",
+                    price=Decimal("149000"),
+                    num_in_stock=stock,
                 )
 
     def load_conversations(self, users):
@@ -193,7 +209,9 @@ class Command(BaseCommand):
         earbuds = Product.objects.get(upc="8991003000017")
 
         room = services.open_room(
-            customer=customer, opened_by=customer, subject="Is the Gayo coffee freshly roasted?",
+            customer=customer,
+            opened_by=customer,
+            subject="Is the Gayo coffee freshly roasted?",
             message="Hi! When was the Arabika Gayo roasted? I'd like it for a gift.",
         )
         services.post_message(room, customer, message_type="PRODUCT", product=coffee)
@@ -203,13 +221,18 @@ class Command(BaseCommand):
         services.post_message(room, customer, message="Yes please, and does it come ground or whole beans?")
 
         room = services.open_room(
-            customer=customer, opened_by=customer, subject="Earbuds battery life",
-            message="How long does the battery of the earbuds last?", product=earbuds,
+            customer=customer,
+            opened_by=customer,
+            subject="Earbuds battery life",
+            message="How long does the battery of the earbuds last?",
+            product=earbuds,
         )
         services.manage_room(room, priority=ChatRoom.Priority.HIGH)
 
         room = services.open_room(
-            customer=customer2, opened_by=customer2, subject="Order arrived damaged",
+            customer=customer2,
+            opened_by=customer2,
+            subject="Order arrived damaged",
             message="My rice cooker arrived with a dented lid. What can I do?",
         )
         services.post_message(room, agent, message="I'm sorry to hear that! Could you send a photo of the lid?")
