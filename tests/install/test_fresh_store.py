@@ -160,13 +160,16 @@ def token(base_url, email):
     return response.json()["access"]
 
 
-def test_check_reports_only_the_one_process_layer(store):
+def test_check_reports_only_the_one_process_layer_and_the_task_backend(store):
     project, python, env = store
     result = subprocess.run(
         [str(python), "manage.py", "check"], cwd=project, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert set(re.findall(r"\((oscar_chat\.[EW]\d+)\)", result.stdout + result.stderr)) == {"oscar_chat.W003"}
+    # As docs/install.md says: the in-memory layer (one process), and Django's default task backend,
+    # which cannot run the operations' delayed work until the store picks one (docs/operations.md).
+    found = set(re.findall(r"\((oscar_chat\.[EW]\d+)\)", result.stdout + result.stderr))
+    assert found == {"oscar_chat.W003", "oscar_chat.W401"}
 
 
 def test_a_customer_chats_with_a_token_and_the_agent_sees_it_live(server):

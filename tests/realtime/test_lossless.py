@@ -9,7 +9,8 @@ from oscar_chat.models import ChatMessage
 
 from .sse import Follower
 
-pytestmark = [pytest.mark.live, pytest.mark.timeout(120)]
+# Generous: on SQLite the four writers take turns, and CI runs matrix legs side by side.
+pytestmark = [pytest.mark.live, pytest.mark.timeout(300)]
 
 PER_SENDER = 25
 
@@ -56,7 +57,9 @@ def test_reconnecting_readers_get_every_message_once_in_commit_order(live):
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(60)
+            thread.join(200)
+        # A sender still busy is slowness, not loss: say so rather than count its message missing.
+        assert not any(thread.is_alive() for thread in threads), "a sender was still sending after 200 s"
         assert errors == [], live.server.logs()[-3000:]
         assert len(ids) == 4 * PER_SENDER
 
