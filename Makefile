@@ -2,6 +2,7 @@
 # make test : the whole test suite
 # make docs : the documentation (Sphinx, warnings as errors) into docs/_build
 # make lint : ruff and mypy
+# make bench : this project against django-eventstream, same load client (benchmarks/compare.py)
 # make matrix : the CI matrix's legs (nox: Python 3.11-3.13, Django 5.2-6.1)
 VENV ?= .venv
 PYTHON ?= python3
@@ -14,7 +15,7 @@ PYTEST_ARGS ?=
 # The pinned versions CI runs with (regenerate with `make constraints`).
 CONSTRAINTS ?= constraints/py311.txt
 
-.PHONY: run test install browser js migrate demo messages wheel docs lint matrix newest constraints clean
+.PHONY: bench run test install browser js migrate demo messages wheel docs lint matrix newest constraints clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,10 @@ run: demo
 	@# The background worker (emails, auto-resolve, retention) runs beside daphne and stops with it.
 	$(MANAGE) db_worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
+
+# Not part of `make test`: about 15 minutes, and it needs PostgreSQL (BENCH_PG, BENCH_DB).
+bench: $(INSTALLED)
+	$(PY) benchmarks/compare.py $(BENCH_ARGS)
 
 test: $(INSTALLED) browser js
 	$(PY) -m pytest $(PYTEST_ARGS)

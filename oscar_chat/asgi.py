@@ -6,7 +6,9 @@
     from oscar_chat.asgi import wrap
     application = wrap(django_application)
 
-``wrap`` sends ``GET <mount>/sse`` to ``EventStreamConsumer`` and everything else to Django.
+``wrap`` sends ``GET <mount>/sse`` to ``EventStreamConsumer``, a text message sent with a
+bearer token (``POST <mount>/rooms/{id}``) to ``oscar_chat.api.fast_send`` when
+``OSCAR_CHAT_FAST_SEND`` is on, and everything else to Django.
 The path is found in the URLconf, wherever the store mounted ``oscar_chat.api.urls``
 (``path("api/chat/", include("oscar_chat.api.urls"))`` gives ``/api/chat/sse``);
 ``OSCAR_CHAT_SSE_PATH`` sets it explicitly. Stores that route with Channels' own
@@ -18,6 +20,8 @@ import logging
 from django.urls import NoReverseMatch, re_path, reverse
 
 from . import conf
+from .api import fast_send
+from .middleware import api_prefix
 from .sse.consumer import EventStreamConsumer
 
 logger = logging.getLogger(__name__)
@@ -49,13 +53,19 @@ def wrap(django_application):
     async def application(scope, receive, send):
         if scope["type"] == "http":
             if not found:
-                found.append(stream_path())
+                found.extend([stream_path(), api_prefix() if fast_send.enabled() else None])
             path = scope["path"]
             root = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
             if found[0] is not None and path.rstrip("/") == found[0]:
                 return await consumer(scope, receive, send)
+            if found[1] is not None and scope["method"] == "POST" and fast_send.takes(scope):
+                room_id = fast_send.room_id_of(path, found[1])
+                if room_id is not None:
+                    receive = await fast_send.handle(scope, receive, send, room_id)
+                    if receive is None:
+                        return None  # answered
         return await django_application(scope, receive, send)
 
     # What the system check oscar_chat.W001 looks for in ASGI_APPLICATION.

@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     # Path of the stream, for ``oscar_chat.asgi.wrap``. None: found in the URLconf, where the
     # store mounted ``oscar_chat.api.urls`` (e.g. ``/api/chat/sse``).
     "SSE_PATH": None,
+    # ``oscar_chat.asgi.wrap`` answers a text message sent with a bearer token (POST rooms/{id})
+    # itself, without Django's request cycle and the store's middleware (docs/realtime-performance.md);
+    # everything else, and every refused send, still goes through Django.
+    "FAST_SEND": False,
     # Customer widget ({% oscar_chat_widget %}): polling period when the stream cannot be opened,
     # URL of Django's JavaScript catalog (None: the URL named "javascript-catalog", "" for none),
     # and whether agents browsing the store get it too (they answer in the admin).

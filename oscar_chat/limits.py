@@ -7,15 +7,14 @@ count is the customer's stored messages (or rooms) in the sliding window, so a r
 rolled-back request costs nothing and ``Retry-After`` says when the oldest leaves it.
 
 Open streams are counted in Django's cache as leases: slot ``i`` of a user is a key added
-atomically with a lifetime (``SSE_SLOT_LEASE_SECONDS``) that the open stream keeps
-renewing. A stream that ends deletes its key; one whose process died simply stops renewing
+atomically with a lifetime (``SSE_SLOT_LEASE_SECONDS``) that the process holding the
+stream keeps renewing. A stream that ends deletes its key; one whose process died simply stops renewing
 it, and the slot is free when the lease runs out. With a shared cache (Redis, Memcached)
 the cap holds across processes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from datetime import timedelta
@@ -122,31 +121,15 @@ def _slot_key(user_id, index: int) -> str:
 
 
 class StreamSlot:
-    """One of a user's open-stream slots, renewed while the stream is open. ``release()`` it."""
+    """One of a user's open-stream slots. The process's hub renews the slots of its streams
+    together (``renew_stream_slots``), one timer for all of them; ``release()`` it."""
 
     def __init__(self, key: str | None, token: str, lease: float):
         self.key = key  # None: not counted (no cap, or the cache was unavailable)
         self.token = token
         self.lease = lease
-        self._renewer = asyncio.ensure_future(self._renew()) if key else None
-
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            try:
-                await _in_thread(self._renew_once)
-            except Exception:  # noqa: BLE001 - the cache being down must not end the stream
-                logger.warning("oscar_chat: could not renew a stream slot (cache error)", exc_info=True)
-
-    def _renew_once(self) -> None:
-        # touch() reports a missing key (expired during a cache outage): take it again if free.
-        if not cache.touch(self.key, self.lease):
-            cache.add(self.key, self.token, timeout=self.lease)
 
     async def release(self) -> None:
-        if self._renewer is not None:
-            self._renewer.cancel()
-            self._renewer = None
         if self.key is None:
             return
         key, self.key = self.key, None
@@ -154,6 +137,28 @@ class StreamSlot:
             await _in_thread(_delete_if_ours, key, self.token)
         except Exception:  # noqa: BLE001 - the lease runs out by itself
             logger.warning("oscar_chat: could not release a stream slot (cache error)", exc_info=True)
+
+
+def _renew_slots(slots: list[StreamSlot], lease: float) -> None:
+    for slot in slots:
+        key = slot.key
+        if key is None:
+            continue  # released meanwhile
+        # touch() reports a missing key (expired during a cache outage): take it again if free.
+        if not cache.touch(key, lease):
+            cache.add(key, slot.token, timeout=lease)
+
+
+async def renew_stream_slots(slots) -> None:
+    """Renew the leases of ``slots`` (every ``stream_slot_lease() / 3`` s), in one worker-thread
+    hop for all of them rather than a timer and a hop per stream."""
+    slots = [slot for slot in slots if slot is not None and slot.key is not None]
+    if not slots:
+        return
+    try:
+        await _in_thread(_renew_slots, slots, stream_slot_lease())
+    except Exception:  # noqa: BLE001 - the cache being down must not end the streams
+        logger.warning("oscar_chat: could not renew the stream slots (cache error)", exc_info=True)
 
 
 def _delete_if_ours(key: str, token: str) -> None:

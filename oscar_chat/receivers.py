@@ -22,9 +22,10 @@ CHANGES = {"post_add", "post_remove", "post_clear"}
 
 def access_changed(user_ids, *, session_key=None) -> None:
     """Re-check (and end, where access is gone) the open streams of ``user_ids``."""
-    from . import roles
+    from . import roles, user_cache
 
     roles.forget_agents(user_ids)
+    user_cache.forget(user_ids)
     events.publish_access_changed(user_ids, session_key=session_key)
 
 

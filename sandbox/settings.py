@@ -225,6 +225,10 @@ LOGGING = {
     "loggers": {"oscar_chat": {"handlers": ["console"], "level": "INFO"}},
 }
 
+# Text messages sent with a token skip Django's request cycle (docs/realtime-performance.md);
+# OSCAR_CHAT_FAST_SEND=0 in the environment turns it off.
+OSCAR_CHAT_FAST_SEND = os.environ.get("OSCAR_CHAT_FAST_SEND", "1") == "1"
+
 # Numeric OSCAR_CHAT_* settings from the environment (the tests run servers with short
 # keep-alives and ticket lifetimes this way), e.g. OSCAR_CHAT_SSE_KEEPALIVE_SECONDS=0.5.
 from oscar_chat.conf import DEFAULTS as _CHAT_DEFAULTS  # noqa: E402

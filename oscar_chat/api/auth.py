@@ -10,8 +10,18 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from ..user_cache import CachedUsers
 from .handlers import chat_exception_handler
 from .parsers import ChatJSONParser, ChatMultiPartParser
+
+
+class ChatJWTAuthentication(JWTAuthentication):
+    """simplejwt's ``JWTAuthentication`` (same checks, errors and header), with the token's user
+    read through ``oscar_chat.user_cache``: no user query per request once it is remembered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_model = CachedUsers(self.user_model)
 
 
 class IsActiveUser(BasePermission):
@@ -40,7 +50,7 @@ class JSONOnly(DefaultContentNegotiation):
 class ChatAPIView(NoStoreMixin, APIView):
     # JWT first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
     # The session class enforces CSRF on unsafe methods, as everywhere in Django.
-    authentication_classes = [JWTAuthentication, SessionAuthentication]
+    authentication_classes = [ChatJWTAuthentication, SessionAuthentication]
     permission_classes = [IsActiveUser]
     # Fixed, whatever the store's REST_FRAMEWORK settings say: the contract's field names and
     # formats must not change with a store-wide renderer (camelCase, say) or parser.

@@ -3,8 +3,15 @@
 from collections.abc import Callable
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema as spectacular_extend_schema
+
+
+class ChatJWTScheme(SimpleJWTScheme):
+    """The chat's JWT authentication is simplejwt's (with a user cache): documented the same."""
+
+    target_class = "oscar_chat.api.auth.ChatJWTAuthentication"
 
 
 def extend_schema(**kwargs: Any) -> Callable[[Any], Any]:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .. import selectors, services
 from ..access import session_user, token_expiry
+from ..api.auth import ChatJWTAuthentication
 from ..ids import parse_id
 from ..roles import is_agent
 
@@ -64,7 +64,7 @@ def _user_from_ticket(ticket):
 
 def _user_from_bearer(request):
     try:
-        found = JWTAuthentication().authenticate(request)
+        found = ChatJWTAuthentication().authenticate(request)
     except exceptions.AuthenticationFailed as exc:
         detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
         raise _not_authenticated(detail, "token_not_valid") from exc

@@ -30,8 +30,6 @@ from .hub import hub_for, in_worker_thread, load_messages, stream_position
 
 logger = logging.getLogger(__name__)
 
-MAX_KEEPALIVE_SECONDS = 20.0
-
 
 def _open_request(scope, body):
     """Authenticate and validate in a worker thread (database reads)."""
@@ -72,7 +70,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.unheld = asyncio.Event()  # cleared while the hub re-checks our access
         self.unheld.set()
         self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
-        self.slot = None  # of the user's open streams (oscar_chat.limits)
+        self.slot = None  # of the user's open streams (oscar_chat.limits); the hub renews it
+        self.wrote = False  # since the hub's last tick
 
     # Channels plumbing ---------------------------------------------------------------
 
@@ -252,6 +251,17 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self._push(None, chunk)
 
+    def tick(self):
+        """The hub's shared timer: a keep-alive when nothing was written since the last tick."""
+        if self.wrote:
+            self.wrote = False
+            return
+        if self.closed or self.revoked or self.writer is None or self.pending:
+            return
+        if self.flow.writable.is_set():
+            self.pending.append((None, wire.KEEPALIVE))
+            self.wakeup.set()
+
     def _push(self, seq, chunk):
         if self.replaying:
             self.pending.append((seq, chunk))
@@ -293,21 +303,15 @@ class EventStreamConsumer(AsyncHttpConsumer):
         return self.sending or self.flow is None or not self.flow.writable.is_set()
 
     async def _write_loop(self):
-        keepalive = min(max(float(conf.get("SSE_KEEPALIVE_SECONDS")), 0.05), MAX_KEEPALIVE_SECONDS)
+        # No timer of its own: the hub's ticker pushes the keep-alives (``tick``).
         writable = self.flow.writable
         while not self.closed:
             if self.is_agent:  # presence: agents online while a stream of theirs lives
                 await presence.agent_stream_alive(self.user.pk)
             if not self.pending:
                 self.wakeup.clear()
-                try:
-                    # Not wait_for: on Python 3.11 it can swallow the cancellation that stops us.
-                    async with asyncio.timeout(keepalive):
-                        await self.wakeup.wait()
-                except TimeoutError:
-                    if writable.is_set():
-                        self.pending.append((None, wire.KEEPALIVE))
-                    continue
+                await self.wakeup.wait()
+                continue
             if not writable.is_set():
                 # The client is not reading; hold events (up to max_buffered) until it does.
                 await writable.wait()
@@ -322,6 +326,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 await self.send_body(chunks, more_body=True)
             finally:
                 self.sending = False
+            self.wrote = True
 
     def _overflow(self):
         """The client stopped reading: drop the stream rather than buffer without bound."""

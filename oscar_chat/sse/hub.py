@@ -28,7 +28,7 @@ import weakref
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from .. import access, audience, conf, payloads, selectors
+from .. import access, audience, conf, limits, payloads, selectors
 from ..events import ACCESS_GROUP, MESSAGES_GROUP
 from ..roles import agent_ids_among
 from . import wire
@@ -45,6 +45,15 @@ RENEW_GROUPS_SECONDS = 3600
 REORDER_SECONDS = 0.5
 # The groups every hub belongs to.
 HUB_GROUPS = (MESSAGES_GROUP, ACCESS_GROUP)
+# Keep-alives: at least every SSE_KEEPALIVE_SECONDS, clamped to this range (proxies close
+# connections idle for longer than about 30 s).
+MIN_KEEPALIVE_SECONDS = 0.05
+MAX_KEEPALIVE_SECONDS = 20.0
+
+
+def keepalive_seconds() -> float:
+    return min(max(float(conf.get("SSE_KEEPALIVE_SECONDS")), MIN_KEEPALIVE_SECONDS), MAX_KEEPALIVE_SECONDS)
+
 
 _hubs = weakref.WeakKeyDictionary()
 
@@ -105,6 +114,7 @@ class Hub:
         self.layer = layer
         self.channel = None
         self.task = None
+        self.ticker = None  # the one timer of every local stream (keep-alives, slot leases)
         # The seq of the last message handed to the streams: all before it were handed too.
         self.position = 0
         self.streams = set()
@@ -163,16 +173,47 @@ class Hub:
             raise
         self.early.clear()
         self.task = asyncio.ensure_future(self._run())
+        self.ticker = asyncio.ensure_future(self._tick())
 
     async def _stop(self):
-        task, self.task = self.task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        for name in ("task", "ticker"):
+            task = getattr(self, name)
+            setattr(self, name, None)
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
         await self._release_channel()
+
+    async def _tick(self):
+        """One timer for every local stream, instead of two per stream: 10,000 idle streams
+        cost one wake-up per period, plus the keep-alives themselves.
+
+        Every half keep-alive period, a stream that wrote nothing since the previous tick gets a
+        keep-alive (so none stays silent longer than the period); every third of the lease, the
+        stream slots of ``oscar_chat.limits`` are renewed together, in one worker-thread hop.
+        """
+        loop = asyncio.get_running_loop()
+        beat = keepalive_seconds() / 2
+        renew_every = limits.stream_slot_lease() / 3
+        beat_at, renew_at = loop.time() + beat, loop.time() + renew_every
+        while True:
+            await asyncio.sleep(max(0.0, min(beat_at, renew_at) - loop.time()))
+            now = loop.time()
+            try:
+                if now >= beat_at:
+                    beat_at = now + beat
+                    for stream in list(self.streams):
+                        stream.tick()
+                if now >= renew_at:
+                    renew_at = now + renew_every
+                    await limits.renew_stream_slots([stream.slot for stream in list(self.streams)])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a failing stream must not stop the others' keep-alives
+                logger.exception("oscar_chat: event hub timer error")
 
     async def _release_channel(self):
         channel, self.channel = self.channel, None

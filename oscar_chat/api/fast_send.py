@@ -1,0 +1,170 @@
+"""``POST rooms/{id}`` of a text message with a bearer token, without Django's request cycle.
+
+A send through Django costs a thread per request, every middleware of the store, DRF's
+negotiation and the view: most of the CPU of a send (docs/realtime-performance.md). With
+``OSCAR_CHAT_FAST_SEND`` on, ``oscar_chat.asgi.wrap`` answers the common case itself: a JSON
+body of ``message`` and ``client_id`` (``message_type`` TEXT or absent), a ``Bearer`` token, no
+cookies. It runs the same code as the view, in one worker thread: simplejwt's authentication
+(through the chat's user cache), the room as ``selectors.get_visible_room`` finds it, the
+view's ``MessageCreateSerializer``, ``services.post_message`` and ``payloads.message_data``,
+rendered by DRF's ``JSONRenderer``, with the API's headers (``Cache-Control: no-store``...).
+
+Anything else, and every failure before the message is written (a bad token, an unknown room,
+invalid input, a rate limit, the database down), is handed to Django with the body it read:
+errors are Django's and DRF's own, word for word. What a store's middleware would add to a
+successful send's answer is skipped, which is why the setting exists.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+
+from django.core.handlers.asgi import ASGIRequest
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+
+from .. import conf
+
+logger = logging.getLogger(__name__)
+
+# The fields a fast send may carry; any other sends the request to the view.
+FAST_FIELDS = frozenset({"message", "client_id", "message_type"})
+ROOM_PATH = re.compile(r"^rooms/([0-9]{1,18})/?$")
+HANDED_OVER = object()
+# Larger bodies go to the view (a text message is at most MAX_MESSAGE_LENGTH characters).
+MAX_BODY = 64 * 1024
+_renderer = JSONRenderer()
+
+
+def enabled() -> bool:
+    return bool(conf.get("FAST_SEND"))
+
+
+def room_id_of(path: str, mount: str) -> int | None:
+    """The room id of ``POST <mount>/rooms/{id}``, else None."""
+    if not path.startswith(mount):
+        return None
+    found = ROOM_PATH.match(path[len(mount) :])
+    return int(found.group(1)) if found else None
+
+
+def takes(scope) -> bool:
+    headers = dict(scope.get("headers") or ())
+    if b"cookie" in headers:
+        return False  # a session may be in play (CSRF, middleware): Django's
+    if not headers.get(b"authorization", b"").lower().startswith(b"bearer "):
+        return False
+    media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return media_type == b"application/json"
+
+
+def request_length(scope) -> int | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _send(scope, body):
+    """In a worker thread: the JSON of the sent message and its status, or HANDED_OVER."""
+    from .. import selectors, services
+    from ..ids import require_id
+    from . import serializers as s
+    from .auth import ChatJWTAuthentication
+
+    if request_length(scope) != len(body):
+        return HANDED_OVER  # Django reads Content-Length bytes: let it decide what that means
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return HANDED_OVER
+    if not isinstance(data, dict) or not data.keys() <= FAST_FIELDS or data.get("message_type", "TEXT") != "TEXT":
+        return HANDED_OVER
+    request = ASGIRequest(scope, io.BytesIO(body))
+    with translation.override(translation.get_language_from_request(request)):
+        try:
+            found = ChatJWTAuthentication().authenticate(request)
+        except exceptions.APIException:
+            return HANDED_OVER
+        if found is None or not found[0].is_active:
+            return HANDED_OVER
+        user = found[0]
+        try:
+            room = selectors.get_visible_room(user, require_id(scope["oscar_chat_room_id"], "room_id"))
+        except Exception:  # noqa: BLE001 - the view says what went wrong
+            return HANDED_OVER
+        if room is None:
+            return HANDED_OVER
+        serializer = s.MessageCreateSerializer(data=data)
+        if not serializer.is_valid():
+            return HANDED_OVER
+        valid = serializer.validated_data
+        try:
+            message, created = services.post_message(
+                room, user, message=valid.get("message", ""), message_type="TEXT", client_id=valid.get("client_id")
+            )
+        except Exception:  # noqa: BLE001 - refused or failed before writing: the view answers it
+            return HANDED_OVER
+        return s.message_data(message, {"live_cards": {}}), 201 if created else 200
+
+
+def response_headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of the view's answer that the API contract relies on."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content_type="application/json")
+    add_never_cache_headers(response)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(b"allow", b"GET, POST, HEAD, OPTIONS"), (b"x-content-type-options", b"nosniff")]
+    headers += [(b"cache-control", response["Cache-Control"].encode()), (b"expires", response["Expires"].encode())]
+    return headers
+
+
+async def handle(scope, receive, send, room_id: int):
+    """Answer the send, or return the ``receive`` that gives Django the same request again."""
+    from ..sse.hub import in_worker_thread
+
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _replay(chunks, message, receive)
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if not message.get("more_body"):
+            break
+        if size > MAX_BODY:  # not a short text message: the view reads the rest
+            return _replay(chunks, None, receive, more=True)
+    body = b"".join(chunks)
+    scope = dict(scope, oscar_chat_room_id=str(room_id))
+    try:
+        answered = await in_worker_thread(_send)(scope, body)
+    except Exception:  # noqa: BLE001 - e.g. the database went away: Django answers it (503)
+        logger.warning("oscar_chat: fast send failed; handing it to the view", exc_info=True)
+        answered = HANDED_OVER
+    if answered is HANDED_OVER:
+        return _replay([body], None, receive)
+    data, status = answered
+    content = _renderer.render(data)
+    await send({"type": "http.response.start", "status": status, "headers": response_headers(content)})
+    await send({"type": "http.response.body", "body": content})
+    return None
+
+
+def _replay(chunks, pending, receive, more=False):
+    """A ``receive`` that gives back what was read, then carries on with the real one."""
+    queued = [{"type": "http.request", "body": b"".join(chunks), "more_body": more}]
+    if pending is not None:
+        queued = [pending] if not chunks else [queued[0] | {"more_body": True}, pending]
+
+    async def replay():
+        if queued:
+            return queued.pop(0)
+        return await receive()
+
+    return replay

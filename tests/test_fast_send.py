@@ -1,0 +1,135 @@
+"""``OSCAR_CHAT_FAST_SEND``: the same answers as the view, through the ASGI application a store
+serves (``oscar_chat.asgi.wrap``), for sends it answers itself and for those it hands to Django."""
+
+import json
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.core.asgi import get_asgi_application
+from rest_framework_simplejwt.tokens import AccessToken
+
+from oscar_chat.asgi import wrap
+from oscar_chat.models import ChatMessage
+
+from .factories import open_room
+
+pytestmark = pytest.mark.django_db(transaction=True)
+VOLATILE = {"id", "created_at", "client_id", "message"}
+
+
+async def _post(settings, fast, path, body, headers):
+    settings.OSCAR_CHAT_FAST_SEND = fast
+    application = wrap(get_asgi_application())
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-length", str(len(body)).encode())] + headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
+    start = await communicator.receive_output(20)
+    content = b""
+    while True:
+        message = await communicator.receive_output(20)
+        content += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(5)
+    return start["status"], {k.lower(): v for k, v in start["headers"]}, json.loads(content)
+
+
+def _bearer(user):
+    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
+
+
+JSON = [(b"content-type", b"application/json")]
+
+
+async def _both(settings, path, payloads, headers):
+    """The answer of the view (fast send off), then of the fast path, to the same request."""
+    first = await _post(settings, False, path, json.dumps(payloads[0]).encode(), headers)
+    second = await _post(settings, True, path, json.dumps(payloads[1]).encode(), headers)
+    return first, second
+
+
+async def test_a_text_message_gets_the_views_answer(settings, customer, agent):
+    room = await _sync(open_room, customer)
+    (status_a, headers_a, body_a), (status_b, headers_b, body_b) = await _both(
+        settings,
+        f"/api/chat/rooms/{room.pk}",
+        [{"message": "From the view", "client_id": "v-1"}, {"message": "Fast", "client_id": "f-1"}],
+        _bearer(agent) + JSON,
+    )
+    assert status_a == status_b == 201, (body_a, body_b)
+    assert {k: v for k, v in body_a.items() if k not in VOLATILE} == {
+        k: v for k, v in body_b.items() if k not in VOLATILE
+    }
+    assert body_b["message"] == "Fast" and body_b["client_id"] == "f-1"
+    for header in (b"content-type", b"cache-control", b"x-content-type-options"):
+        assert headers_a[header] == headers_b[header]
+    assert await _sync(lambda: list(room.messages.values_list("message", flat=True))) == ["From the view", "Fast"]
+
+
+async def test_the_same_client_id_returns_the_first_message(settings, customer, agent):
+    room = await _sync(open_room, customer)
+    path, headers = f"/api/chat/rooms/{room.pk}", _bearer(agent) + JSON
+    first = await _post(settings, True, path, b'{"message": "Once", "client_id": "same"}', headers)
+    again = await _post(settings, True, path, b'{"message": "Once", "client_id": "same"}', headers)
+    assert (first[0], again[0]) == (201, 200) and first[2]["id"] == again[2]["id"]
+    assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 1
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["bad token", "no such room", "too long", "empty", "not json", "other customer", "product", "rate limited"],
+)
+async def test_a_refused_send_gets_the_views_error(settings, case, customer, other_customer, agent):
+    room = await _sync(open_room, customer)
+    path, sender, payload, body = f"/api/chat/rooms/{room.pk}", agent, {"message": "Hi"}, None
+    headers = None
+    if case == "bad token":
+        headers = [(b"authorization", b"Bearer not.a.token")] + JSON
+    elif case == "no such room":
+        path = "/api/chat/rooms/987654"
+    elif case == "too long":
+        payload = {"message": "x" * 5001}
+    elif case == "empty":
+        payload = {"message": "   "}
+    elif case == "not json":
+        body = b"{not json"
+    elif case == "other customer":
+        sender = other_customer
+    elif case == "product":
+        payload = {"message_type": "PRODUCT", "product_id": 987654}
+    elif case == "rate limited":
+        settings.OSCAR_CHAT_RATE_LIMIT_MESSAGES = 0
+        sender = customer
+    headers = headers or _bearer(sender) + JSON
+    body = body or json.dumps(payload).encode()
+    view = await _post(settings, False, path, body, headers)
+    fast = await _post(settings, True, path, body, headers)
+    assert view[0] >= 400
+    assert fast[:1] + (fast[2],) == view[:1] + (view[2],)
+    assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 0
+
+
+async def _sync(function, *args):
+    from asgiref.sync import sync_to_async
+    from django.db import connection
+
+    def run():
+        try:
+            return function(*args)
+        finally:
+            connection.close()  # back to the pool: these threads are not requests
+
+    return await sync_to_async(run, thread_sensitive=False)()
