@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 VOLATILE = {"id", "created_at", "client_id", "message"}
 
 
-async def _post(settings, fast, path, body, headers):
+async def _post(settings, fast, path, body, headers, host=b"testserver"):
     settings.OSCAR_CHAT_FAST_SEND = fast
     application = wrap(get_asgi_application())
     scope = {
@@ -30,7 +30,7 @@ async def _post(settings, fast, path, body, headers):
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"content-length", str(len(body)).encode())] + headers,
+        "headers": [(b"host", host), (b"content-length", str(len(body)).encode())] + headers,
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
     }
@@ -90,13 +90,25 @@ async def test_the_same_client_id_returns_the_first_message(settings, customer, 
 
 @pytest.mark.parametrize(
     "case",
-    ["bad token", "no such room", "too long", "empty", "not json", "other customer", "product", "rate limited"],
+    [
+        "bad host",
+        "bad token",
+        "no such room",
+        "too long",
+        "empty",
+        "not json",
+        "other customer",
+        "product",
+        "rate limited",
+    ],
 )
 async def test_a_refused_send_gets_the_views_error(settings, case, customer, other_customer, agent):
     room = await _sync(open_room, customer)
     path, sender, payload, body = f"/api/chat/rooms/{room.pk}", agent, {"message": "Hi"}, None
-    headers = None
-    if case == "bad token":
+    headers, host = None, b"testserver"
+    if case == "bad host":
+        host = b"evil.example"
+    elif case == "bad token":
         headers = [(b"authorization", b"Bearer not.a.token")] + JSON
     elif case == "no such room":
         path = "/api/chat/rooms/987654"
@@ -115,8 +127,8 @@ async def test_a_refused_send_gets_the_views_error(settings, case, customer, oth
         sender = customer
     headers = headers or _bearer(sender) + JSON
     body = body or json.dumps(payload).encode()
-    view = await _post(settings, False, path, body, headers)
-    fast = await _post(settings, True, path, body, headers)
+    view = await _post(settings, False, path, body, headers, host)
+    fast = await _post(settings, True, path, body, headers, host)
     assert view[0] >= 400
     assert fast[:1] + (fast[2],) == view[:1] + (view[2],)
     assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 0

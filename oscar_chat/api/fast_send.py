@@ -22,6 +22,8 @@ import json
 import logging
 import re
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -86,6 +88,12 @@ def _send(scope, body):
     if not isinstance(data, dict) or not data.keys() <= FAST_FIELDS or data.get("message_type", "TEXT") != "TEXT":
         return HANDED_OVER
     request = ASGIRequest(scope, io.BytesIO(body))
+    try:
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it
+    except DisallowedHost:
+        return HANDED_OVER
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return HANDED_OVER  # SecurityMiddleware redirects it
     with translation.override(translation.get_language_from_request(request)):
         try:
             found = ChatJWTAuthentication().authenticate(request)
