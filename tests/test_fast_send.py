@@ -107,6 +107,7 @@ async def test_a_refused_send_gets_the_views_error(settings, case, customer, oth
     path, sender, payload, body = f"/api/chat/rooms/{room.pk}", agent, {"message": "Hi"}, None
     headers, host = None, b"testserver"
     if case == "bad host":
+        settings.ALLOWED_HOSTS = ["testserver"]
         host = b"evil.example"
     elif case == "bad token":
         headers = [(b"authorization", b"Bearer not.a.token")] + JSON
