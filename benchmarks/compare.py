@@ -339,8 +339,11 @@ def figures(report: dict, scenario: str, seconds: float) -> dict:
 def number(value):
     if isinstance(value, int | float):
         return value
-    if isinstance(value, str) and "/" in value:
-        return float(value.split("/")[0])
+    if isinstance(value, str):
+        try:
+            return float(value.split("/")[0])
+        except ValueError:
+            return None
     return None
 
 
@@ -383,8 +386,8 @@ def medians(rounds: list[dict]) -> list[tuple[str, object, object]]:
         numbers = [number(v) for v in values if number(v) is not None]
         if not numbers:
             return None
-        if all(isinstance(v, str) and "/" in v for v in values if v is not None):
-            return "/".join(str(v) for v in values if v is not None)  # keep "x/y" as they were
+        if any(isinstance(v, str) and "/" in v for v in values):
+            return " · ".join(str(v) for v in values if v is not None)  # counts "x/y": each round's
         return round(statistics.median(numbers), 2)
 
     return [(name, median(ours), median(peer)) for name, (ours, peer) in collected.items()]
