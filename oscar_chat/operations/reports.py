@@ -108,9 +108,8 @@ def _business_figures_in_postgres(rooms, clock: BusinessClock) -> tuple[dict, di
     search, and the open seconds until a moment are those before its period plus its part of it.
     """
     opens, closes, open_before = clock.calendar()
-    rooms_sql, rooms_params = (
-        rooms.order_by().values("created_at", "first_response_at", "resolved_at").query.sql_with_params()
-    )
+    moments = rooms.order_by().values("created_at", "first_response_at", "resolved_at")
+    rooms_sql, rooms_params = moments.query.get_compiler(connection=connection).as_sql()
 
     def open_seconds_until(moment: str) -> str:
         bucket = f"{moment}_period"
