@@ -997,3 +997,90 @@ def test_the_link_in_a_reply_email_opens_the_conversation(shop, page, errors):
     expect(page.locator(".oc-panel")).to_be_visible()
     expect(widget_log(page)).to_contain_text("Yes, XL is in stock.")
     assert errors == []
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_a_resolved_conversation_asks_for_a_rating_from_the_email_link(shop, page, screenshot, errors, viewport):
+    """Issue #14: the customer rates 1–5 with an optional comment, sees the rating and can change it.
+    The reply email's link (operations) opens the conversation where the rating is asked."""
+    from urllib.parse import urlsplit
+
+    from oscar_chat.operations.services import customer_conversation_url
+
+    if viewport:
+        page.set_viewport_size(viewport)
+    device = "phone" if viewport else "desktop"
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Batik size", "Is there an XL?")
+    agent_says(shop, room["id"], "Yes, XL is in stock.")
+    assert shop.agent_api.patch(f"/api/chat/rooms/{room['id']}/manage", json={"status": "RESOLVED"}).status_code == 200
+    sign_in(page, shop, user)
+    link = urlsplit(customer_conversation_url(ChatRoom.objects.get(pk=room["id"])))
+    page.goto(f"{shop.server.url}{link.path}?{link.query}")
+    group = page.get_by_role("radiogroup", name="How did we do? Rate this conversation.")
+    expect(group).to_be_visible()
+    expect(group.get_by_role("radio")).to_have_count(5)
+    expect(widget_log(page).locator(".oc-msg").last).to_be_in_viewport()
+    # The comment and the button come with a score; keyboard: arrows move between the radios.
+    comment = page.get_by_label("Comment (optional)")
+    expect(comment).to_be_hidden()
+    page.locator(".oc-star").nth(2).click()
+    expect(group.get_by_role("radio", name="3 of 5: OK")).to_be_checked()
+    group.get_by_role("radio", name="3 of 5: OK").press("ArrowRight")
+    expect(group.get_by_role("radio", name="4 of 5: Good")).to_be_checked()
+    expect(page.locator(".oc-star.oc-on")).to_have_count(4)
+    comment.fill("Quick and helpful")
+    shot(screenshot, f"widget-rating-form-{device}")
+    page.get_by_role("button", name="Send rating").click()
+    given = page.locator(".oc-rate-given")
+    expect(given).to_contain_text("You rated this conversation 4 of 5: Good.")
+    expect(page.locator(".oc-rate-comment")).to_have_text("“Quick and helpful”")
+    stored = ChatRoom.objects.get(pk=room["id"])
+    assert (stored.rating_score, stored.rating_comment) == (4, "Quick and helpful")
+    shot(screenshot, f"widget-rating-given-{device}")
+
+    # Changed: the form comes back with the rating given; the new one replaces it.
+    page.get_by_role("button", name="Change rating").click()
+    expect(group.get_by_role("radio", name="4 of 5: Good")).to_be_checked()
+    expect(comment).to_have_value("Quick and helpful")
+    page.locator(".oc-star").nth(4).click()
+    page.get_by_role("button", name="Send rating").click()
+    expect(given).to_contain_text("You rated this conversation 5 of 5: Excellent.")
+    wait_until(lambda: ChatRoom.objects.get(pk=room["id"]).rating_score == 5)
+    # Shown again after a reload, from the room the API gives.
+    page.reload()
+    expect(given).to_contain_text("5 of 5: Excellent.")
+    assert errors == []
+
+
+def test_outside_opening_hours_the_widget_says_when_the_shop_replies(shop, page, screenshot, errors):
+    """Issue #12 "Presence and expectations" with issue #14's opening hours: closed now, the
+    next opening in the customer's own time zone and language."""
+    import zoneinfo
+    from datetime import datetime, time as clock
+
+    from django.utils import timezone
+
+    from oscar_chat.operations.models import OpeningHours
+
+    store = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    opening_day = timezone.now().astimezone(store).date() + timedelta(days=2)
+    hours = OpeningHours.objects.create(weekday=opening_day.weekday(), opens_at=clock(9), closes_at=clock(17))
+    try:
+        user = make_customer(shop)
+        sign_in(page, shop, user)
+        page.goto(shop.server.url + "/")
+        browser_zone = zoneinfo.ZoneInfo(page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone"))
+        opens = datetime.combine(opening_day, clock(9), tzinfo=store).astimezone(browser_zone)
+        open_widget(page, shop)
+        presence = page.locator(".oc-presence")
+        # As the customer's locale writes a weekday and a time ("Monday 02:00 AM" in English).
+        hour = rf"(0?{opens.hour % 12 or 12}|{opens:%H}):{opens:%M}(\s?[AP]M)?"
+        expect(presence).to_have_text(re.compile(rf"^Closed now\. We reply from {opens:%A},?( at)? {hour}\.$"))
+        expect(presence).to_have_class(re.compile(r"\boc-away\b"))
+        shot(screenshot, "widget-presence-closed-hours")
+        page.set_viewport_size(PHONE)
+        shot(screenshot, "widget-presence-closed-hours-phone")
+    finally:
+        hours.delete()
+    assert errors == []
