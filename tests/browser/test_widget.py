@@ -81,6 +81,24 @@ def build_shop():
     return {"products": products, "agent": agent}
 
 
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Desktop pages at 1280×800; the phone tests resize to 390×844."""
+    return {**browser_context_args, "viewport": DESKTOP}
+
+
+def phone_shot(page, screenshot, name):
+    """The same state on a 390×844 phone (the panel full screen), then back to the desktop."""
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(100)
+    shot(screenshot, name)
+    page.set_viewport_size(DESKTOP)
+
+
 @pytest.fixture
 def transactional_db(django_db_setup, django_db_blocker):
     """Here the test database is in autocommit: what a test writes is committed at once for the
@@ -377,6 +395,7 @@ def test_messages_written_offline_wait_survive_a_reload_and_go_in_order(shop, pa
     expect(queued.first.locator(".oc-msg-error")).to_contain_text("offline")
     expect(page.locator(".oc-outbox")).to_contain_text("2 messages wait for the connection")
     shot(screenshot, "widget-offline-queue")
+    phone_shot(page, screenshot, "widget-offline-queue-phone")
 
     # Kept across a reload (with their client_id), still waiting while the connection is down.
     page.reload()
@@ -637,9 +656,6 @@ def test_switching_the_store_to_indonesian_translates_the_widget(shop, page, scr
 
 # Widget, second version: just type, ask about a product, attachments, presence, reading comfort.
 
-PHONE = {"width": 390, "height": 844}
-
-
 def product_path(product):
     return f"/catalogue/{product.slug}_{product.pk}/"
 
@@ -802,6 +818,22 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
     assert link.get_attribute("target") == "_blank"
     assert page.request.get(shop.server.url + href).status == 200
 
+    # A larger file on a slow connection: its progress shows while it uploads.
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    slow = {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 40 * 1024}
+    network.send("Network.emulateNetworkConditions", slow)
+    picker.set_input_files(
+        {"name": "catalogue.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"0" * 150_000 + b"\n%%EOF\n"}
+    )
+    uploading = widget_log(page).locator(".oc-mine.oc-sending")
+    expect(uploading.locator(".oc-msg-state")).to_have_text(re.compile(r"^Uploading… \d+%$"))
+    expect(uploading.locator("progress.oc-progress")).to_have_count(1)
+    expect(uploading.locator(".oc-file-name")).to_have_text("catalogue.pdf")
+    shot(screenshot, "widget-attachment-uploading")
+    network.send("Network.emulateNetworkConditions", {**slow, "latency": 0, "uploadThroughput": -1})
+    expect(uploading).to_have_count(0)
+
     # Pasted: a PDF shows its name and size.
     page.get_by_role("textbox", name="Message").focus()
     page.evaluate(
@@ -812,7 +844,7 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
             document.querySelector(".oc-compose-input").dispatchEvent(event);
         }"""
     )
-    file_entry = widget_log(page).locator(".oc-mine.oc-sent .oc-msg-file")
+    file_entry = widget_log(page).locator(".oc-mine.oc-sent .oc-msg-file").last
     expect(file_entry.locator(".oc-file-name")).to_have_text("invoice.pdf")
     expect(file_entry.locator(".oc-file-size")).to_have_text("15 B")
 
@@ -830,7 +862,8 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
     expect(refusal).to_contain_text("“video.png” is 300 KB; files may be at most 200 KB.")
     expect(refusal).to_contain_text("“logo.svg” cannot be sent")
     shot(screenshot, "widget-attachments")
-    assert ChatMessage.objects.filter(room_id=room["id"]).count() == 3
+    phone_shot(page, screenshot, "widget-attachments-phone")
+    assert ChatMessage.objects.filter(room_id=room["id"]).count() == 4
     assert errors == []
 
 
@@ -841,6 +874,7 @@ def test_presence_says_online_or_away_with_the_expected_reply_time(shop, page, s
     presence = page.locator(".oc-presence")
     expect(presence).to_have_text("Away. We usually reply within 2 hours.")
     shot(screenshot, "widget-presence-away")
+    phone_shot(page, screenshot, "widget-presence-away-phone")
 
     def reopen():
         page.get_by_role("button", name="Close chat").first.click()
@@ -917,6 +951,7 @@ def test_reading_comfort_groups_initials_days_direction_and_the_length_limit(sho
     expect(mine.last.locator(".oc-msg-state")).to_have_text("Seen")
     expect(log.locator(".oc-msg-state:visible")).to_have_count(1)  # only under the last read message
     shot(screenshot, "widget-reading-comfort")
+    phone_shot(page, screenshot, "widget-reading-comfort-phone")
     assert errors == []
 
 
