@@ -24,11 +24,11 @@ pytestmark = pytest.mark.django_db
 
 CLOSED_BUDGET = 5 * 1024
 # Issue #12's goal for everything opened. Not met (docs/widget.md, "Budget"): in source form the
-# panel's features come to about 36 KB, and even bundled and minified by a build step they
-# would be about 25 KB. The goal is kept as a strict expected failure that turns red when met,
-# and the ceiling below keeps the panel from growing unnoticed.
+# panel's features come to about 38 KB with the Indonesian catalog, and even bundled and minified
+# by a build step they would be about 25 KB. The goal is kept as a strict expected failure that
+# turns red when met; the ceiling below keeps the panel from growing unnoticed.
 OPENED_GOAL = 22 * 1024
-OPENED_CEILING = 37 * 1024
+OPENED_CEILING = 39 * 1024
 CONFIG = re.compile(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', re.DOTALL)
 STATIC_IMPORT = re.compile(r'\bfrom\s*"(\.{1,2}/[^"]+\.js)"')
 DYNAMIC_IMPORT = re.compile(r'\bimport\(\s*"(\.{1,2}/[^"]+\.js)"\s*\)')
@@ -104,7 +104,13 @@ def cost(client, customer, oscar_site):
     print(f"\nclosed: {closed_total} B gzipped {closed}")
     print(f"first open: {first_total} B (styles {styles}, modules {first}, catalogs {catalogs})")
     print(f"opened, every feature used: {opened_total} B (loaded on use: {on_use})")
-    return {"closed": closed, "on_use": on_use, "first": first, "closed_total": closed_total, "opened_total": opened_total}
+    return {
+        "closed": closed,
+        "on_use": on_use,
+        "first": first,
+        "closed_total": closed_total,
+        "opened_total": opened_total,
+    }
 
 
 def test_a_closed_chat_costs_at_most_5_kb(cost):

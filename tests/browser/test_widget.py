@@ -656,6 +656,7 @@ def test_switching_the_store_to_indonesian_translates_the_widget(shop, page, scr
 
 # Widget, second version: just type, ask about a product, attachments, presence, reading comfort.
 
+
 def product_path(product):
     return f"/catalogue/{product.slug}_{product.pk}/"
 
@@ -824,7 +825,11 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
     slow = {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 40 * 1024}
     network.send("Network.emulateNetworkConditions", slow)
     picker.set_input_files(
-        {"name": "catalogue.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"0" * 150_000 + b"\n%%EOF\n"}
+        {
+            "name": "catalogue.pdf",
+            "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.4\n" + b"0" * 150_000 + b"\n%%EOF\n",
+        }
     )
     uploading = widget_log(page).locator(".oc-mine.oc-sending")
     expect(uploading.locator(".oc-msg-state")).to_have_text(re.compile(r"^Uploading… \d+%$"))
@@ -1092,7 +1097,8 @@ def test_outside_opening_hours_the_widget_says_when_the_shop_replies(shop, page,
     """Issue #12 "Presence and expectations" with issue #14's opening hours: closed now, the
     next opening in the customer's own time zone and language."""
     import zoneinfo
-    from datetime import datetime, time as clock
+    from datetime import datetime
+    from datetime import time as clock
 
     from django.utils import timezone
 
