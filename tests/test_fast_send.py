@@ -146,3 +146,24 @@ async def _sync(function, *args):
             connection.close()  # back to the pool: these threads are not requests
 
     return await sync_to_async(run, thread_sensitive=False)()
+
+
+async def test_a_throttled_api_is_left_to_drf(settings, monkeypatch, customer, agent):
+    from rest_framework.throttling import BaseThrottle
+
+    from oscar_chat.api.views import RoomDetailView
+
+    class RefuseAll(BaseThrottle):
+        def allow_request(self, request, view):
+            return False
+
+        def wait(self):
+            return 30
+
+    monkeypatch.setattr(RoomDetailView, "throttle_classes", [RefuseAll])
+    room = await _sync(open_room, customer)
+    status, headers, body = await _post(
+        settings, True, f"/api/chat/rooms/{room.pk}", b'{"message": "Hi"}', _bearer(agent) + JSON
+    )
+    assert status == 429 and headers[b"retry-after"] == b"30"
+    assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 0

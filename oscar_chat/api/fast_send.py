@@ -9,7 +9,8 @@ cookies. It runs the same code as the view, in one worker thread: simplejwt's au
 view's ``MessageCreateSerializer``, ``services.post_message`` and ``payloads.message_data``,
 rendered by DRF's ``JSONRenderer``, with the API's headers (``Cache-Control: no-store``...).
 
-Anything else, and every failure before the message is written (a bad token, an unknown room,
+Anything else (also: when the store's ``REST_FRAMEWORK`` throttles the API), and every failure
+before the message is written (a bad token, an unknown room,
 invalid input, a rate limit, the database down), is handed to Django with the body it read:
 errors are Django's and DRF's own, word for word. What a store's middleware would add to a
 successful send's answer is skipped, which is why the setting exists.
@@ -78,7 +79,10 @@ def _send(scope, body):
     from ..ids import require_id
     from . import serializers as s
     from .auth import ChatJWTAuthentication
+    from .views import RoomDetailView
 
+    if RoomDetailView.throttle_classes:
+        return HANDED_OVER  # the store's REST_FRAMEWORK throttles the API: DRF counts every send
     if request_length(scope) != len(body):
         return HANDED_OVER  # Django reads Content-Length bytes: let it decide what that means
     try:
