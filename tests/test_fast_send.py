@@ -1,6 +1,8 @@
 """``OSCAR_CHAT_FAST_SEND``: the same answers as the view, through the ASGI application a store
 serves (``oscar_chat.asgi.wrap``), for sends it answers itself and for those it hands to Django."""
 
+import asyncio
+import concurrent.futures
 import json
 
 import pytest
@@ -54,16 +56,16 @@ def _bearer(user):
 JSON = [(b"content-type", b"application/json")]
 
 
-async def _both(settings, path, payloads, headers):
+def _both(settings, path, payloads, headers):
     """The answer of the view (fast send off), then of the fast path, to the same request."""
-    first = await _post(settings, False, path, json.dumps(payloads[0]).encode(), headers)
-    second = await _post(settings, True, path, json.dumps(payloads[1]).encode(), headers)
+    first = _run_post(settings, False, path, json.dumps(payloads[0]).encode(), headers)
+    second = _run_post(settings, True, path, json.dumps(payloads[1]).encode(), headers)
     return first, second
 
 
-async def test_a_text_message_gets_the_views_answer(settings, customer, agent):
-    room = await _sync(open_room, customer)
-    (status_a, headers_a, body_a), (status_b, headers_b, body_b) = await _both(
+def test_a_text_message_gets_the_views_answer(settings, customer, agent):
+    room = open_room(customer)
+    (status_a, headers_a, body_a), (status_b, headers_b, body_b) = _both(
         settings,
         f"/api/chat/rooms/{room.pk}",
         [{"message": "From the view", "client_id": "v-1"}, {"message": "Fast", "client_id": "f-1"}],
@@ -76,16 +78,16 @@ async def test_a_text_message_gets_the_views_answer(settings, customer, agent):
     assert body_b["message"] == "Fast" and body_b["client_id"] == "f-1"
     for header in (b"content-type", b"cache-control", b"x-content-type-options"):
         assert headers_a[header] == headers_b[header]
-    assert await _sync(lambda: list(room.messages.values_list("message", flat=True))) == ["From the view", "Fast"]
+    assert list(room.messages.values_list("message", flat=True)) == ["From the view", "Fast"]
 
 
-async def test_the_same_client_id_returns_the_first_message(settings, customer, agent):
-    room = await _sync(open_room, customer)
+def test_the_same_client_id_returns_the_first_message(settings, customer, agent):
+    room = open_room(customer)
     path, headers = f"/api/chat/rooms/{room.pk}", _bearer(agent) + JSON
-    first = await _post(settings, True, path, b'{"message": "Once", "client_id": "same"}', headers)
-    again = await _post(settings, True, path, b'{"message": "Once", "client_id": "same"}', headers)
+    first = _run_post(settings, True, path, b'{"message": "Once", "client_id": "same"}', headers)
+    again = _run_post(settings, True, path, b'{"message": "Once", "client_id": "same"}', headers)
     assert (first[0], again[0]) == (201, 200) and first[2]["id"] == again[2]["id"]
-    assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 1
+    assert ChatMessage.objects.filter(room=room).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -102,8 +104,8 @@ async def test_the_same_client_id_returns_the_first_message(settings, customer, 
         "rate limited",
     ],
 )
-async def test_a_refused_send_gets_the_views_error(settings, case, customer, other_customer, agent):
-    room = await _sync(open_room, customer)
+def test_a_refused_send_gets_the_views_error(settings, case, customer, other_customer, agent):
+    room = open_room(customer)
     path, sender, payload, body = f"/api/chat/rooms/{room.pk}", agent, {"message": "Hi"}, None
     headers, host = None, b"testserver"
     if case == "bad host":
@@ -128,42 +130,15 @@ async def test_a_refused_send_gets_the_views_error(settings, case, customer, oth
         sender = customer
     headers = headers or _bearer(sender) + JSON
     body = body or json.dumps(payload).encode()
-    view = await _post(settings, False, path, body, headers, host)
-    fast = await _post(settings, True, path, body, headers, host)
+    view = _run_post(settings, False, path, body, headers, host)
+    fast = _run_post(settings, True, path, body, headers, host)
     assert view[0] >= 400
     assert fast[:1] + (fast[2],) == view[:1] + (view[2],)
-    assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 0
+    assert ChatMessage.objects.filter(room=room).count() == 0
 
 
-async def _sync(function, *args):
-    from asgiref.sync import sync_to_async
-    from django.db import connection
-
-    def run():
-        try:
-            return function(*args)
-        finally:
-            connection.close()  # back to the pool: these threads are not requests
-
-    return await sync_to_async(run, thread_sensitive=False)()
-
-
-async def test_a_throttled_api_is_left_to_drf(settings, monkeypatch, customer, agent):
-    from rest_framework.throttling import BaseThrottle
-
-    from oscar_chat.api.views import RoomDetailView
-
-    class RefuseAll(BaseThrottle):
-        def allow_request(self, request, view):
-            return False
-
-        def wait(self):
-            return 30
-
-    monkeypatch.setattr(RoomDetailView, "throttle_classes", [RefuseAll])
-    room = await _sync(open_room, customer)
-    status, headers, body = await _post(
-        settings, True, f"/api/chat/rooms/{room.pk}", b'{"message": "Hi"}', _bearer(agent) + JSON
-    )
-    assert status == 429 and headers[b"retry-after"] == b"30"
-    assert await _sync(lambda: ChatMessage.objects.filter(room=room).count()) == 0
+def _run_post(*args):
+    """``_post`` on an event loop of its own, in a thread of its own (the browser tests leave
+    Playwright's loop running in the main thread)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _post(*args)).result()
