@@ -142,3 +142,24 @@ def _run_post(*args):
     Playwright's loop running in the main thread)."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, _post(*args)).result()
+
+
+def test_a_throttled_api_is_left_to_drf(settings, monkeypatch, customer, agent):
+    from rest_framework.throttling import BaseThrottle
+
+    from oscar_chat.api.views import RoomDetailView
+
+    class RefuseAll(BaseThrottle):
+        def allow_request(self, request, view):
+            return False
+
+        def wait(self):
+            return 30
+
+    monkeypatch.setattr(RoomDetailView, "throttle_classes", [RefuseAll])
+    room = open_room(customer)
+    status, headers, body = _run_post(
+        settings, True, f"/api/chat/rooms/{room.pk}", b'{"message": "Hi"}', _bearer(agent) + JSON
+    )
+    assert status == 429 and headers[b"retry-after"] == b"30"
+    assert ChatMessage.objects.filter(room=room).count() == 0
