@@ -144,6 +144,10 @@ class ChatMessage(models.Model):
             models.Index(fields=["room", "id"], name="chatmessage_room_id"),
             models.Index(fields=["sender", "created_at"], name="chatmessage_sender_created"),
             models.Index(fields=["created_at"], name="chatmessage_created"),
+            # The reports' messages sent per agent: counted index-only, without the automatic replies.
+            models.Index(
+                fields=["sender", "created_at"], condition=Q(is_automatic=False), name="chatmessage_sender_written"
+            ),
         ]
 
     def __str__(self):

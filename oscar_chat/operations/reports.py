@@ -311,16 +311,30 @@ def _messages_per_day(period: Period, tz) -> dict[date, int]:
 
 def _messages_by_agent(period: Period, agent_ids: list[int]) -> dict[int, int]:
     """Messages each agent wrote in ``period``, in any conversation (notes included; not the
-    automatic replies sent in their name), counted on the (sender, created_at) index."""
-    return dict(
-        ChatMessage.objects.filter(
-            sender_id__in=agent_ids, created_at__gte=period.start, created_at__lt=period.end, is_automatic=False
+    automatic replies sent in their name). On PostgreSQL one index-only count per agent on the
+    partial index ``chatmessage_sender_written`` (grouping, the planner reads the whole table:
+    about 4 times slower at 1M messages); elsewhere grouped by the ORM."""
+    if connection.vendor != "postgresql":
+        return dict(
+            ChatMessage.objects.filter(
+                sender_id__in=agent_ids, created_at__gte=period.start, created_at__lt=period.end, is_automatic=False
+            )
+            .order_by()
+            .values("sender_id")
+            .annotate(n=Count("id"))
+            .values_list("sender_id", "n")
         )
-        .order_by()
-        .values("sender_id")
-        .annotate(n=Count("id"))
-        .values_list("sender_id", "n")
-    )
+    table = connection.ops.quote_name(ChatMessage._meta.db_table)
+    id_type = ChatMessage._meta.get_field("sender").db_type(connection)  # integer, bigint, uuid...
+    sql = f"""
+        SELECT agent.id, (SELECT count(*) FROM {table} m
+                          WHERE m.sender_id = agent.id AND NOT m.is_automatic
+                            AND m.created_at >= %(start)s AND m.created_at < %(end)s)
+        FROM unnest(%(agents)s::{id_type}[]) AS agent(id)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": period.start, "end": period.end, "agents": agent_ids})
+        return {agent_id: count for agent_id, count in cursor.fetchall() if count}
 
 
 def room_figures(period: Period, *, in_python: bool = False) -> dict:
