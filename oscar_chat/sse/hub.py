@@ -266,6 +266,8 @@ class Hub:
                 self.early_since = None
         elif kind == "chat.event":
             self._offer_event(payload)
+        elif kind == "chat.customer":
+            self._offer_customer_activity(payload)
         elif kind == "chat.access":
             self._access_changed(payload.get("users") or (), payload.get("session"))
 
@@ -300,6 +302,17 @@ class Hub:
             if chunk is None:
                 chunk = frames[view] = wire.frame(payload["event"], views.get(view) or views["customer"])
             stream.offer_event(chunk)
+
+    def _offer_customer_activity(self, payload):
+        customer_id = payload["customer"]
+        recipients = set()
+        for key in audience.customer_activity_keys(payload.get("rooms") or ()):
+            recipients.update(self.audiences.get(key, ()))
+        chunk = None
+        for stream in recipients:
+            if audience.sees_customer_activity(stream.grant.user_id, stream.grant.agent, customer_id):
+                chunk = chunk or wire.frame("customer", payload["data"])
+                stream.offer_event(chunk)
 
     async def _catch_up(self):
         """Hand out, in order, every committed message after ``position``."""
