@@ -86,9 +86,7 @@ def test_an_agent_who_lost_the_permission_gets_no_more_rooms(customer, agent, ag
     assert {room.admin for room in opened(customer, 3)} == {agent}
 
 
-def test_assignment_goes_out_with_the_new_room_after_commit(
-    customer, agent, django_capture_on_commit_callbacks, api
-):
+def test_assignment_goes_out_with_the_new_room_after_commit(customer, agent, django_capture_on_commit_callbacks, api):
     online(agent)
     heard = []
 
@@ -119,8 +117,8 @@ def test_two_rooms_opened_at_once_go_to_two_agents(needs_postgres, customer, oth
         online(agent, agent2)
         rooms = run_at_once(
             [
-                lambda: open_room(customer, f"Race {attempt}", message="Hi"),
-                lambda: open_room(other_customer, f"Race {attempt}", message="Hi"),
+                lambda n=attempt: open_room(customer, f"Race {n}", message="Hi"),
+                lambda n=attempt: open_room(other_customer, f"Race {n}", message="Hi"),
             ]
         )
         assert {room.admin for room in rooms} == {agent, agent2}
