@@ -285,7 +285,8 @@ def auto_assign(room):
         # for each other (briefly) rather than deadlock.
         new = [AgentTurn(agent_id=pk) for pk in sorted(candidates - known)]
         AgentTurn.objects.bulk_create(new, ignore_conflicts=True)
-    turn, passed = None, set()
+    turn = None
+    passed: set[int] = set()
     while turn is None:
         turns = AgentTurn.objects.filter(agent_id__in=candidates - passed).order_by(
             F("last_assigned_at").asc(nulls_first=True), "agent_id"
