@@ -1,6 +1,7 @@
 """Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
 
 import json
+import logging
 import time
 
 from django.core.cache import cache
@@ -13,6 +14,8 @@ from .models import ChatMessage, ChatRoom
 from .presence import CACHE_KEY as PRESENCE_KEY
 from .presence import online_agent_ids
 from .roles import agents_queryset, is_agent
+
+logger = logging.getLogger(__name__)
 
 
 def rooms_visible_to(user):
@@ -201,7 +204,11 @@ def under_assignment_cap(agent_ids) -> set[int]:
 def assignable_agents(*, exclude_user_id: int | None = None) -> set[int]:
     """Ids of the agents the round robin may give a new room now: online (an event stream open on
     any server process), still agents, and under ``AUTO_ASSIGN_MAX_OPEN``."""
-    online = online_agent_ids() - {exclude_user_id}
+    try:
+        online = online_agent_ids() - {exclude_user_id}
+    except Exception:  # noqa: BLE001 - the cache is down: nobody counts as online, the room waits unassigned
+        logger.warning("oscar_chat: agents' presence unknown (cache error); no automatic assignment", exc_info=True)
+        return set()
     if not online:
         return set()
     agents = set(agents_queryset().filter(pk__in=online).values_list("pk", flat=True))

@@ -529,7 +529,11 @@ def report_page(customer, url: str, title: str = "", *, host: str) -> bool:
     minute = int(now.timestamp() // 60)
     counter = f"oscar_chat:page-reports:{customer.pk}:{minute}"
     cache.add(counter, 0, timeout=120)
-    if cache.incr(counter) > PAGE_REPORTS_PER_MINUTE:
+    try:
+        reports = cache.incr(counter)
+    except ValueError:  # evicted since add(): this report is the minute's first again
+        cache.set(counter, reports := 1, timeout=120)
+    if reports > PAGE_REPORTS_PER_MINUTE:
         raise RateLimited(60 - int(now.timestamp()) % 60, detail=_("Too many page reports. Try again shortly."))
     room_ids = selectors.activity_rooms(customer.pk)
     if not room_ids:

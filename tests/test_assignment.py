@@ -15,6 +15,7 @@ from oscar_chat.models import ChatRoom
 from .conftest import jwt_client, make_user
 from .factories import open_room
 from .test_concurrency import run_at_once
+from .test_realtime_services import DEAD_REDIS
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,9 @@ def test_an_opening_still_in_its_transaction_makes_the_next_one_take_the_other_a
         thread.join(20)
     # In turn, the first opening took agent; the second did not wait for it and took agent2.
     assert (found["first"], found["second"]) == (agent, agent2)
+
+
+def test_with_the_cache_gone_the_room_opens_unassigned(settings, customer, agent):
+    online(agent)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
+    assert open_room(customer, message="Anyone?").admin is None

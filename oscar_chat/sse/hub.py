@@ -15,6 +15,10 @@ database (in a worker thread of its own), and a late notification is then droppe
 duplicate. Every ``SSE_CATCHUP_SECONDS`` without news it also checks the database for
 messages that came with no notification at all (Redis down).
 
+A customer's live activity (``chat.customer``: the page they have open, their basket) goes
+to the agents' streams (and agents' streams narrowed to one of that customer's rooms) only,
+as a ``customer`` event, encoded once.
+
 It also listens to ``oscar_chat.access``: when the access of a user changes, their local
 streams hold what they would send while the hub re-checks them (``access.lost``), then go on
 or end. Every ``SSE_ACCESS_CHECK_SECONDS`` it re-checks every local stream, as a backstop for
