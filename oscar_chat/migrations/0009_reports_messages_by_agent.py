@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("oscar_chat", "0007_operations_backfill"),
+        ("oscar_chat", "0008_agent_turns"),
     ]
 
     operations = [
