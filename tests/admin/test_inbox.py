@@ -117,3 +117,12 @@ def test_voucher_search_lists_active_vouchers_for_agents_only(signed_in, agent, 
     assert [v["code"] for v in client.get(VOUCHERS).json()["results"]] == ["KOPI10"]
     assert client.get(VOUCHERS, {"q": "tea"}).json()["results"] == []
     assert signed_in(viewer).get(VOUCHERS).status_code == 403
+
+
+def test_the_admin_index_offers_the_inbox_above_the_rooms_list(signed_in, agent, staff_no_perm):
+    html = signed_in(agent).get("/admin/").content.decode()
+    inbox = html.index(f'href="{INBOX}"')
+    assert inbox < html.index(f'href="{CHANGELIST}"')
+    assert "Inbox</a>" in html[inbox : inbox + 200]
+    assert 'class="oc-inbox-link"' in signed_in(agent).get(CHANGELIST).content.decode()
+    assert f'href="{INBOX}"' not in signed_in(staff_no_perm).get("/admin/").content.decode()
