@@ -409,6 +409,8 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             **self.live_config(request),
             "live": agent,
             "unreadTotal": unread["total"],
+            # A notification's click opens the conversation here, in the inbox.
+            "roomUrl": reverse("admin:%s_%s_inbox" % info) + "?room={id}",
             "roomsUrl": reverse("admin:%s_%s_inbox_rooms" % info),
             "workspaceUrl": reverse("admin:%s_%s_workspace" % info, args=[0]).replace("/0/", "/{id}/"),
             "changelistUrl": reverse("admin:%s_%s_changelist" % info),

@@ -111,6 +111,27 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     page.reload()
     expect(page.locator(f'.oc-workspace[data-oc-room="{first["id"]}"]')).to_be_visible()
     expect(page.locator(".oc-message-item", has_text="Size M please")).to_have_count(1)
+
+    # Admin's dark theme: the same page on its dark variables.
+    page.emulate_media(color_scheme="dark")
+    background = page.locator(".oc-inbox-list").evaluate("node => getComputedStyle(node).backgroundColor")
+    assert background != "rgb(255, 255, 255)"
+    shot(screenshot, "inbox-dark")
+    assert errors == []
+
+
+@pytest.mark.browser_context_args(locale="id-ID")
+def test_the_inbox_speaks_the_admins_language(demo, page, errors):  # noqa: F811
+    page.set_viewport_size(DESKTOP)
+    room = new_room(demo, demo.users["customer2"], "Ukuran kemeja", "Apakah ada ukuran XL?")
+    sign_in(demo, page, "agent")
+    open_inbox(demo, page, f"?room={room['id']}")
+    expect(page.locator(".oc-inbox-bar h1")).to_have_text("Kotak masuk")
+    expect(page.get_by_role("button", name="Milik saya")).to_be_visible()
+    expect(page.locator("#oc-inbox-count")).to_contain_text("percakapan")
+    expect(page.locator("#oc-attach")).to_have_text("Lampirkan berkas")
+    page.keyboard.press("?")
+    expect(page.locator("#oc-help h2")).to_have_text("Pintasan keyboard")
     assert errors == []
 
 
