@@ -81,6 +81,24 @@ def build_shop():
     return {"products": products, "agent": agent}
 
 
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Desktop pages at 1280×800; the phone tests resize to 390×844."""
+    return {**browser_context_args, "viewport": DESKTOP}
+
+
+def phone_shot(page, screenshot, name):
+    """The same state on a 390×844 phone (the panel full screen), then back to the desktop."""
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(100)
+    shot(screenshot, name)
+    page.set_viewport_size(DESKTOP)
+
+
 @pytest.fixture
 def transactional_db(django_db_setup, django_db_blocker):
     """Here the test database is in autocommit: what a test writes is committed at once for the
@@ -377,6 +395,7 @@ def test_messages_written_offline_wait_survive_a_reload_and_go_in_order(shop, pa
     expect(queued.first.locator(".oc-msg-error")).to_contain_text("offline")
     expect(page.locator(".oc-outbox")).to_contain_text("2 messages wait for the connection")
     shot(screenshot, "widget-offline-queue")
+    phone_shot(page, screenshot, "widget-offline-queue-phone")
 
     # Kept across a reload (with their client_id), still waiting while the connection is down.
     page.reload()
@@ -637,8 +656,6 @@ def test_switching_the_store_to_indonesian_translates_the_widget(shop, page, scr
 
 # Widget, second version: just type, ask about a product, attachments, presence, reading comfort.
 
-PHONE = {"width": 390, "height": 844}
-
 
 def product_path(product):
     return f"/catalogue/{product.slug}_{product.pk}/"
@@ -802,6 +819,26 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
     assert link.get_attribute("target") == "_blank"
     assert page.request.get(shop.server.url + href).status == 200
 
+    # A larger file on a slow connection: its progress shows while it uploads.
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    slow = {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 40 * 1024}
+    network.send("Network.emulateNetworkConditions", slow)
+    picker.set_input_files(
+        {
+            "name": "catalogue.pdf",
+            "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.4\n" + b"0" * 150_000 + b"\n%%EOF\n",
+        }
+    )
+    uploading = widget_log(page).locator(".oc-mine.oc-sending")
+    expect(uploading.locator(".oc-msg-state")).to_have_text(re.compile(r"^Uploading… \d+%$"))
+    expect(uploading.locator("progress.oc-progress")).to_have_count(1)
+    expect(uploading.locator(".oc-file-name")).to_have_text("catalogue.pdf")
+    shot(screenshot, "widget-attachment-uploading")
+    network.send("Network.emulateNetworkConditions", {**slow, "latency": 0, "uploadThroughput": -1})
+    expect(uploading).to_have_count(0)
+
     # Pasted: a PDF shows its name and size.
     page.get_by_role("textbox", name="Message").focus()
     page.evaluate(
@@ -812,7 +849,7 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
             document.querySelector(".oc-compose-input").dispatchEvent(event);
         }"""
     )
-    file_entry = widget_log(page).locator(".oc-mine.oc-sent .oc-msg-file")
+    file_entry = widget_log(page).locator(".oc-mine.oc-sent .oc-msg-file").last
     expect(file_entry.locator(".oc-file-name")).to_have_text("invoice.pdf")
     expect(file_entry.locator(".oc-file-size")).to_have_text("15 B")
 
@@ -830,7 +867,8 @@ def test_attachments_pick_paste_and_drop_with_limits_in_words(shop, page, screen
     expect(refusal).to_contain_text("“video.png” is 300 KB; files may be at most 200 KB.")
     expect(refusal).to_contain_text("“logo.svg” cannot be sent")
     shot(screenshot, "widget-attachments")
-    assert ChatMessage.objects.filter(room_id=room["id"]).count() == 3
+    phone_shot(page, screenshot, "widget-attachments-phone")
+    assert ChatMessage.objects.filter(room_id=room["id"]).count() == 4
     assert errors == []
 
 
@@ -841,6 +879,7 @@ def test_presence_says_online_or_away_with_the_expected_reply_time(shop, page, s
     presence = page.locator(".oc-presence")
     expect(presence).to_have_text("Away. We usually reply within 2 hours.")
     shot(screenshot, "widget-presence-away")
+    phone_shot(page, screenshot, "widget-presence-away-phone")
 
     def reopen():
         page.get_by_role("button", name="Close chat").first.click()
@@ -917,6 +956,7 @@ def test_reading_comfort_groups_initials_days_direction_and_the_length_limit(sho
     expect(mine.last.locator(".oc-msg-state")).to_have_text("Seen")
     expect(log.locator(".oc-msg-state:visible")).to_have_count(1)  # only under the last read message
     shot(screenshot, "widget-reading-comfort")
+    phone_shot(page, screenshot, "widget-reading-comfort-phone")
     assert errors == []
 
 
@@ -996,4 +1036,92 @@ def test_the_link_in_a_reply_email_opens_the_conversation(shop, page, errors):
     page.goto(f"{shop.server.url}{link.path}?{link.query}")
     expect(page.locator(".oc-panel")).to_be_visible()
     expect(widget_log(page)).to_contain_text("Yes, XL is in stock.")
+    assert errors == []
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_a_resolved_conversation_asks_for_a_rating_from_the_email_link(shop, page, screenshot, errors, viewport):
+    """Issue #14: the customer rates 1–5 with an optional comment, sees the rating and can change it.
+    The reply email's link (operations) opens the conversation where the rating is asked."""
+    from urllib.parse import urlsplit
+
+    from oscar_chat.operations.services import customer_conversation_url
+
+    if viewport:
+        page.set_viewport_size(viewport)
+    device = "phone" if viewport else "desktop"
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Batik size", "Is there an XL?")
+    agent_says(shop, room["id"], "Yes, XL is in stock.")
+    assert shop.agent_api.patch(f"/api/chat/rooms/{room['id']}/manage", json={"status": "RESOLVED"}).status_code == 200
+    sign_in(page, shop, user)
+    link = urlsplit(customer_conversation_url(ChatRoom.objects.get(pk=room["id"])))
+    page.goto(f"{shop.server.url}{link.path}?{link.query}")
+    group = page.get_by_role("radiogroup", name="How did we do? Rate this conversation.")
+    expect(group).to_be_visible()
+    expect(group.get_by_role("radio")).to_have_count(5)
+    expect(widget_log(page).locator(".oc-msg").last).to_be_in_viewport()
+    # The comment and the button come with a score; keyboard: arrows move between the radios.
+    comment = page.get_by_label("Comment (optional)")
+    expect(comment).to_be_hidden()
+    page.locator(".oc-star").nth(2).click()
+    expect(group.get_by_role("radio", name="3 of 5: OK")).to_be_checked()
+    group.get_by_role("radio", name="3 of 5: OK").press("ArrowRight")
+    expect(group.get_by_role("radio", name="4 of 5: Good")).to_be_checked()
+    expect(page.locator(".oc-star.oc-on")).to_have_count(4)
+    comment.fill("Quick and helpful")
+    shot(screenshot, f"widget-rating-form-{device}")
+    page.get_by_role("button", name="Send rating").click()
+    given = page.locator(".oc-rate-given")
+    expect(given).to_contain_text("You rated this conversation 4 of 5: Good.")
+    expect(page.locator(".oc-rate-comment")).to_have_text("“Quick and helpful”")
+    stored = ChatRoom.objects.get(pk=room["id"])
+    assert (stored.rating_score, stored.rating_comment) == (4, "Quick and helpful")
+    shot(screenshot, f"widget-rating-given-{device}")
+
+    # Changed: the form comes back with the rating given; the new one replaces it.
+    page.get_by_role("button", name="Change rating").click()
+    expect(group.get_by_role("radio", name="4 of 5: Good")).to_be_checked()
+    expect(comment).to_have_value("Quick and helpful")
+    page.locator(".oc-star").nth(4).click()
+    page.get_by_role("button", name="Send rating").click()
+    expect(given).to_contain_text("You rated this conversation 5 of 5: Excellent.")
+    wait_until(lambda: ChatRoom.objects.get(pk=room["id"]).rating_score == 5)
+    # Shown again after a reload, from the room the API gives.
+    page.reload()
+    expect(given).to_contain_text("5 of 5: Excellent.")
+    assert errors == []
+
+
+def test_outside_opening_hours_the_widget_says_when_the_shop_replies(shop, page, screenshot, errors):
+    """Issue #12 "Presence and expectations" with issue #14's opening hours: closed now, the
+    next opening in the customer's own time zone and language."""
+    import zoneinfo
+    from datetime import datetime
+    from datetime import time as clock
+
+    from django.utils import timezone
+
+    from oscar_chat.operations.models import OpeningHours
+
+    store = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    opening_day = timezone.now().astimezone(store).date() + timedelta(days=2)
+    hours = OpeningHours.objects.create(weekday=opening_day.weekday(), opens_at=clock(9), closes_at=clock(17))
+    try:
+        user = make_customer(shop)
+        sign_in(page, shop, user)
+        page.goto(shop.server.url + "/")
+        browser_zone = zoneinfo.ZoneInfo(page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone"))
+        opens = datetime.combine(opening_day, clock(9), tzinfo=store).astimezone(browser_zone)
+        open_widget(page, shop)
+        presence = page.locator(".oc-presence")
+        # As the customer's locale writes a weekday and a time ("Monday 02:00 AM" in English).
+        hour = rf"(0?{opens.hour % 12 or 12}|{opens:%H}):{opens:%M}(\s?[AP]M)?"
+        expect(presence).to_have_text(re.compile(rf"^Closed now\. We reply from {opens:%A},?( at)? {hour}\.$"))
+        expect(presence).to_have_class(re.compile(r"\boc-away\b"))
+        shot(screenshot, "widget-presence-closed-hours")
+        page.set_viewport_size(PHONE)
+        shot(screenshot, "widget-presence-closed-hours-phone")
+    finally:
+        hours.delete()
     assert errors == []

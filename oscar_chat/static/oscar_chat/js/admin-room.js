@@ -267,7 +267,7 @@ export function mountRoom(root, options) {
     const fileError = find("oc-file-error");
     const fileInput = find("oc-file");
     if (fileInput && config.fileTypes) {
-      const wired = wireAttachments({
+      wireAttachments({
         limits: config, input, fileInput, pick: find("oc-attach"),
         dropZone: /** @type {HTMLElement} */ (find("oc-composer").closest(".oc-conversation") || composer),
         send: (file, messageType) => conv.send({ file, message_type: messageType }),
@@ -276,7 +276,6 @@ export function mountRoom(root, options) {
           fileError.textContent = refused.join(" ");
         },
       });
-      cleanups.push(wired.unwire);
     }
   }
 

@@ -252,14 +252,6 @@ export class Client {
     return this;
   }
 
-  disconnect() {
-    this._wanted = false;
-    this._closeStream();
-    clearTimeout(this._retryTimer);
-    this._stopPolling();
-    this._setState("idle");
-  }
-
   _closeStream() {
     if (this._source) this._source.close();
     this._source = null;

@@ -47,6 +47,7 @@ const ICONS = {
   close: "M18 6L6 18M6 6l12 12",
   back: "M19 12H5M12 19l-7-7 7-7",
   clip: "M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5",
+  star: "M12 2l3 6.3 7 1-5 4.9 1.2 6.8-6.2-3.3L5.8 21 7 14.2 2 9.3l7-1z",
   file: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6",
 };
 export function icon(name, size) {
@@ -92,7 +93,7 @@ export function formatPrice(price) {
   }
 }
 
-function dateFormat(options) {
+export function dateFormat(options) {
   try {
     return new Intl.DateTimeFormat(lang(), options);
   } catch (e) {

@@ -5,7 +5,7 @@ import { Thread } from "../chat/thread.js";
 import { wireAttachments } from "../chat/attach.js";
 import { TIMINGS } from "../chat/timings.js";
 import {
-  currencyFormats, el, errorMessage, fmt, formatPrice, formatTime, icon, ngettext, renderProductCard, _, uid,
+  currencyFormats, dateFormat, el, errorMessage, fmt, formatPrice, formatTime, icon, ngettext, renderProductCard, _, uid,
 } from "../chat/ui.js";
 
 export function start(launcher) {
@@ -141,13 +141,19 @@ export function start(launcher) {
       renderPresence();
     }, () => {});
   }
+  // Outside the opening hours the shop is away whoever is online (its away reply says the same).
   function renderPresence() {
     if (!presence) return;
+    const next = presence.is_open === false && presence.next_opening && new Date(presence.next_opening);
+    const online = presence.online && !next;
     presenceLine.hidden = false;
-    presenceLine.className = "oc-presence " + (presence.online ? "oc-online" : "oc-away");
-    presenceLine.textContent = presence.online
+    presenceLine.className = "oc-presence " + (online ? "oc-online" : "oc-away");
+    presenceLine.textContent = online
       ? _("Our team is online")
-      : presence.expected_reply ? fmt(_("Away. We usually reply %(when)s."), { when: presence.expected_reply }) : _("Away. We reply as soon as we are back.");
+      : next ? fmt(_("Closed now. We reply from %(when)s."), { when: dateFormat({
+        weekday: "long", hour: "2-digit", minute: "2-digit", ...(next.getTime() - Date.now() > 6 * 864e5 ? { day: "numeric", month: "long" } : {}),
+      }).format(next) })
+        : presence.expected_reply ? fmt(_("Away. We usually reply %(when)s."), { when: presence.expected_reply }) : _("Away. We reply as soon as we are back.");
   }
 
   // Signed out
@@ -366,6 +372,7 @@ export function start(launcher) {
     const list = el("div", { class: "oc-entries" });
     const log = el("div", { class: "oc-log", role: "log", "aria-label": _("Messages"), tabindex: "0" }, [older, list]);
     const note = el("p", { class: "oc-note", hidden: true });
+    const rating = el("div", { class: "oc-rate-slot", hidden: true });
     const typing = el("p", { class: "oc-typing", "aria-live": "polite" });
     const outbox = el("p", { class: "oc-outbox", role: "status", hidden: true });
     const input = el("textarea", { class: "oc-input oc-compose-input", rows: 1, "aria-label": _("Message"), placeholder: _("Write a message…"), "aria-describedby": uid("oc-hint") });
@@ -390,7 +397,7 @@ export function start(launcher) {
         older.textContent = state === "loading" ? _("Loading…") : _("Load older messages");
       },
     });
-    current = { conv, thread, note, log };
+    current = { conv, thread, note, log, rating, rated: "" };
     // One dialog for the page, sharing into the conversation on screen.
     const share = async () => {
       if (!picker) {
@@ -432,7 +439,7 @@ export function start(launcher) {
       conv.typed(input.value);
     });
     input.addEventListener("blur", () => conv.stopTyping());
-    const view = el("div", { class: "oc-view oc-conversation" }, [log, note, typing, outbox, counter, fileError, form]);
+    const view = el("div", { class: "oc-view oc-conversation" }, [log, note, rating, typing, outbox, counter, fileError, form]);
     // The same module as the agents' composer: limits, refusals in words, upload with progress.
     wireAttachments({
       limits: cfg, input, dropZone: view, fileInput,
@@ -480,7 +487,24 @@ export function start(launcher) {
     note.hidden = !text;
     note.className = "oc-note";
     note.textContent = text || "";
+    if (current) showRating(current, room);
     if (follow && current) current.thread.toEnd();
+  }
+
+  /** A resolved or closed room asks for a 1–5 rating (rating.js loads then); drawn again only when it changes. */
+  function showRating(shown, room) {
+    const ended = room.status === "RESOLVED" || room.status === "CLOSED";
+    const key = ended ? JSON.stringify(room.rating) : "";
+    if (key === shown.rated) return; // keeps a choice being made
+    shown.rated = key;
+    shown.rating.hidden = !ended;
+    if (!ended) return shown.rating.replaceChildren();
+    import("./rating.js").then(({ ratingPanel }) => {
+      if (current !== shown || shown.rated !== key) return;
+      const follow = shown.thread.nearEnd();
+      shown.rating.replaceChildren(ratingPanel(client, room, (rated) => shown.conv.updateRoom(rated)));
+      if (follow) shown.thread.toEnd();
+    });
   }
 
   function autosize(textarea) {
