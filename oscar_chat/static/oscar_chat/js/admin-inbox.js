@@ -257,7 +257,7 @@ if (admin && byId("oc-inbox")) {
   };
   document.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     if (event.defaultPrevented || event.isComposing || event.ctrlKey || event.metaKey) return;
-    if (help.open) return; // the dialog's own keys (Esc closes it)
+    if (document.querySelector("dialog[open]")) return; // the help's or the product picker's own keys
     if (typingIn(event.target)) {
       if (event.key === "Escape") /** @type {any} */ (event.target).blur();
       return;

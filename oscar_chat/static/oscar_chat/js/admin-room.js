@@ -261,6 +261,7 @@ export function mountRoom(root, options) {
         onChoose: (card) => conv.send({ message_type: "PRODUCT", product_id: card.id, product: card }),
       });
       shareButton.addEventListener("click", () => picker.open());
+      cleanups.push(() => picker.dialog && picker.dialog.remove()); // built on first use, in the body
     }
 
     // Files: the widget's module (limits, refusals in words, upload with progress).
