@@ -78,7 +78,13 @@ def load_schedule() -> Schedule:
 
 
 class BusinessClock:
-    """Business seconds between two moments, for many pairs over one period (reports)."""
+    """Business seconds between two moments, for many pairs over one period (reports).
+
+    The open periods of ``[start, end)`` in order, each with the open seconds before it: the
+    business seconds until a moment are those before the last period opened by then, plus its
+    part of that period. Python looks the period up with ``bisect``; PostgreSQL, given the same
+    lists as arrays (``calendar()``), with ``width_bucket`` (``reports``).
+    """
 
     def __init__(self, schedule: Schedule, start: datetime, end: datetime):
         self.periods = schedule.intervals(start, end)
@@ -97,6 +103,15 @@ class BusinessClock:
 
     def seconds(self, start: datetime, end: datetime) -> float:
         return max(self._elapsed_until(end) - self._elapsed_until(start), 0.0)
+
+    def calendar(self) -> tuple[list[datetime], list[datetime], list[float]]:
+        """Opening and closing moments of the open periods, and the open seconds before each.
+
+        Never empty (SQL arrays need a type): without any open period, one of no length.
+        """
+        if not self.periods:
+            return [datetime.min.replace(tzinfo=UTC)], [datetime.min.replace(tzinfo=UTC)], [0.0]
+        return self.starts, [b for _, b in self.periods], self.cumulative[:-1]
 
 
 def availability(at: datetime | None = None) -> dict:

@@ -3,8 +3,10 @@
 Everything but the messages per day is read from the rooms (their ``first_response_at`` and
 ``resolved_at``), never from the messages. On PostgreSQL the percentiles are computed by the
 database (``percentile_cont``) and messages are counted per day on the ``created_at`` index;
-with opening hours set, business time needs the rooms' rows in Python. Other databases get the
-same figures computed in Python.
+business time too: the open periods of the report's range (``BusinessClock``, computed in
+Python from the opening hours) go to the query as arrays, where each room's moments are looked
+up (``width_bucket``, a binary search). Other databases get the same figures computed in Python
+from the rooms' rows, with the same open periods.
 """
 
 import csv
@@ -95,10 +97,72 @@ class PercentileCont(Aggregate):
 
 
 def _seconds_between(start: str, end: str) -> Func:
-    return Func(F(end) - F(start), template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField())
+    return Func(F(end) - F(start), template="date_part('epoch', %(expressions)s)", output_field=FloatField())
 
 
-def _figures_in_postgres(rooms) -> dict:
+def _business_figures_in_postgres(rooms, clock: BusinessClock) -> tuple[dict, dict]:
+    """p50 and p90 of first response and resolution in business time, computed by PostgreSQL.
+
+    The open periods go in as arrays of epoch seconds (``date_part``: float arithmetic, where
+    ``EXTRACT`` would be numeric); ``width_bucket`` finds the period of each moment by binary
+    search, and the open seconds until a moment are those before its period plus its part of it.
+    """
+    opens, closes, open_before = clock.calendar()
+    moments = rooms.order_by().values("created_at", "first_response_at", "resolved_at")
+    rooms_sql, rooms_params = moments.query.get_compiler(connection=connection).as_sql()
+
+    def open_seconds_until(moment: str) -> str:
+        bucket = f"{moment}_period"
+        return (
+            f"CASE WHEN {bucket} = 0 THEN 0"
+            f" ELSE open_before[{bucket}] + LEAST({moment}, closes[{bucket}]) - opens[{bucket}] END"
+        )
+
+    def business_seconds(until: str) -> str:
+        return f"CASE WHEN {until} IS NOT NULL THEN GREATEST({until} - created, 0) END"
+
+    # Each level computes its columns once: OFFSET 0 keeps PostgreSQL from merging a level into
+    # the next, which would repeat its expressions wherever the next one uses them.
+    sql = f"""
+        SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {business_seconds("responded")}),
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {business_seconds("resolved")})
+        FROM (
+            SELECT {open_seconds_until("created")} AS created,
+                   {open_seconds_until("responded")} AS responded,
+                   {open_seconds_until("resolved")} AS resolved
+            FROM (
+                SELECT moments.*,
+                       width_bucket(created, opens) AS created_period,
+                       width_bucket(responded, opens) AS responded_period,
+                       width_bucket(resolved, opens) AS resolved_period
+                FROM (
+                    SELECT date_part('epoch', room.created_at) AS created,
+                           date_part('epoch', room.first_response_at) AS responded,
+                           date_part('epoch', room.resolved_at) AS resolved,
+                           calendar.*
+                    FROM ({rooms_sql}) room,
+                         (SELECT %s::float8[] AS opens, %s::float8[] AS closes, %s::float8[] AS open_before) calendar
+                ) moments
+                OFFSET 0
+            ) periods
+            OFFSET 0
+        ) open_seconds
+    """
+
+    def epochs(moments):
+        return [moment.timestamp() for moment in moments]
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*rooms_params, epochs(opens), epochs(closes), open_before])
+        first_response, resolution = cursor.fetchone()
+
+    def p50_p90(values):
+        return {"p50": None, "p90": None} if values is None else {"p50": round(values[0]), "p90": round(values[1])}
+
+    return p50_p90(first_response), p50_p90(resolution)
+
+
+def _figures_in_postgres(rooms, clock: BusinessClock | None) -> dict:
     """Percentiles, averages and counts computed by PostgreSQL: no room row leaves the database."""
     responded = _seconds_between("created_at", "first_response_at")
     resolved = _seconds_between("created_at", "resolved_at")
@@ -125,12 +189,15 @@ def _figures_in_postgres(rooms) -> dict:
         }
         for row in rooms.filter(admin__isnull=False).order_by().values("admin_id").annotate(**common)
     }
+    first_response_business, resolution_business = (
+        _business_figures_in_postgres(rooms, clock) if clock else (first_response, resolution)
+    )
     return {
         "conversations": total["conversations"],
         "first_response": first_response,
-        "first_response_business": first_response,
+        "first_response_business": first_response_business,
         "resolution": resolution,
-        "resolution_business": resolution,
+        "resolution_business": resolution_business,
         "csat": {"average": _rounded_average(total["csat"]), "responses": total["csat_n"]},
         "agents": agents,
     }
@@ -201,16 +268,17 @@ def _messages_per_day(period: Period, tz) -> dict[date, int]:
 
 
 def room_figures(period: Period, *, in_python: bool = False) -> dict:
-    """Conversation figures of ``period``: in PostgreSQL when it can, in Python for business time."""
+    """Conversation figures of ``period``: in PostgreSQL when it is the database, else in Python."""
     rooms = ChatRoom.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
     schedule = load_schedule()
-    if schedule.always_open and connection.vendor == "postgresql" and not in_python:
-        return _figures_in_postgres(rooms)
     clock = None
     if not schedule.always_open:
+        # The open periods from the first room's creation to its last answer, which may be after the period.
         latest = rooms.aggregate(a=Max("first_response_at"), b=Max("resolved_at"))
         end = max([period.end] + [value for value in latest.values() if value is not None])
         clock = BusinessClock(schedule, period.start, end)
+    if connection.vendor == "postgresql" and not in_python:
+        return _figures_in_postgres(rooms, clock)
     return _figures_in_python(rooms, clock)
 
 
