@@ -126,3 +126,17 @@ def test_the_admin_index_offers_the_inbox_above_the_rooms_list(signed_in, agent,
     assert "Inbox</a>" in html[inbox : inbox + 200]
     assert 'class="oc-inbox-link"' in signed_in(agent).get(CHANGELIST).content.decode()
     assert f'href="{INBOX}"' not in signed_in(staff_no_perm).get("/admin/").content.decode()
+
+
+def test_without_the_api_mounted_the_inbox_opens_read_only_and_says_why(
+    signed_in, agent, customer, make_room, settings
+):
+    room = make_room(customer, "Batik sizes", "Is M slim?")
+    settings.ROOT_URLCONF = "tests.urls_without_api"
+    client = signed_in(agent)
+
+    page = client.get(INBOX).content.decode()
+    assert "the chat API is not mounted in this store's URLconf" in page and 'id="oc-connection"' not in page
+    assert subjects(client.get(ROOMS)) == ["Batik sizes"]
+    fragment = client.get(workspace_url(room)).content.decode()
+    assert 'id="oc-composer"' not in fragment and "the chat API is not mounted" in fragment
