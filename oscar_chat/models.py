@@ -185,6 +185,19 @@ class RateLimitLock(models.Model):
         verbose_name = _("rate limit lock")
 
 
+class AgentTurn(models.Model):
+    """One row per agent the round robin has considered: when it last gave them a room.
+
+    Its row lock serialises automatic assignments to that agent across processes
+    (``services.auto_assign``)."""
+
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent turn")
+
+
 class CannedResponse(models.Model):
     """A quick reply agents insert by typing ``/shortcut`` in the composer."""
 

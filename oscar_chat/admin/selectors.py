@@ -11,7 +11,7 @@ from django.utils.module_loading import import_string
 from oscar.core.loading import get_model
 
 from ..models import CannedResponse, ChatRoom
-from ..products import strategy_for
+from ..products import customer_basket as open_basket  # noqa: F401 - the panel's basket, shared with its events
 from ..roles import agents_queryset, display_name
 
 RECENT_ORDERS = 5
@@ -51,28 +51,6 @@ def _may_open_order_dashboard(user, number):
         return bool(access_fn(user, "dashboard:order-detail", url_kwargs={"number": number}))
     except (NoReverseMatch, KeyError):
         return False
-
-
-def open_basket(customer):
-    """The customer's open Oscar basket, priced by Oscar's strategy for them, or None if empty."""
-    Basket = get_model("basket", "Basket")
-    basket = Basket.open.filter(owner=customer).order_by("-date_created", "-id").first()
-    if basket is None:
-        return None
-    basket.strategy = strategy_for(user=customer)
-    lines = list(basket.all_lines())
-    if not lines:
-        return None
-    for line in lines:
-        price = line.line_price_incl_tax if line.is_tax_known else line.line_price_excl_tax
-        line.display_price = price
-    return {
-        "basket": basket,
-        "lines": lines,
-        "num_items": sum(line.quantity for line in lines),
-        "total": basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax,
-        "currency": basket.currency,
-    }
 
 
 def other_rooms(room, limit=OTHER_ROOMS):
