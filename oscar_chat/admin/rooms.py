@@ -382,6 +382,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             "basket": dashboard.open_basket(room.user),
             "other_rooms": dashboard.other_rooms(room),
             "labels_in_use": selectors.labels_in_use() if agent else [],
+            "customer_pages": conf.get("CUSTOMER_PAGES"),
             "room_config": room_config,
             "jsi18n_url": reverse("admin:%s_%s_jsi18n" % info),
         }

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from oscar.core.loading import get_model
 
+from .. import conf, presence
 from ..models import CannedResponse, ChatRoom
 from ..products import customer_basket as open_basket  # noqa: F401 - the panel's basket, shared with its events
 from ..roles import agents_queryset, display_name
@@ -109,8 +110,6 @@ def active_vouchers(query: str, limit: int = VOUCHER_RESULTS) -> list[dict]:
 
 
 def customer_page(user_id: int) -> dict | None:
-    """The store page the customer last reported having open (``oscar_chat.presence``), or None."""
-    from .. import presence
-
-    reader = getattr(presence, "customer_page", None)
-    return reader(user_id) if reader else None
+    """The store page the customer last reported having open (``oscar_chat.presence``), or None
+    (also when the store does not share customers' pages, ``OSCAR_CHAT_CUSTOMER_PAGES``)."""
+    return presence.customer_page(user_id) if conf.get("CUSTOMER_PAGES") else None

@@ -9,7 +9,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order, create_voucher
 
-from oscar_chat import services
+from oscar_chat import presence, services
 from oscar_chat.models import ChatRoom
 
 from .conftest import CHANGELIST
@@ -140,3 +140,21 @@ def test_without_the_api_mounted_the_inbox_opens_read_only_and_says_why(
     assert subjects(client.get(ROOMS)) == ["Batik sizes"]
     fragment = client.get(workspace_url(room)).content.decode()
     assert 'id="oc-composer"' not in fragment and "the chat API is not mounted" in fragment
+
+
+def room_config(html):
+    return json.loads(html.split('id="oc-room-config" type="application/json">')[1].split("</script>")[0])
+
+
+def test_the_fragment_starts_from_the_customers_last_reported_page(signed_in, agent, customer, make_room, settings):
+    room = make_room(customer, "Which grind?", "For a V60?")
+    page = {"url": "/catalogue/kopi-gayo_1/", "title": "Kopi Gayo", "at": "2026-12-02T10:00:00+00:00"}
+    presence.remember_customer_page(customer.pk, page)
+    client = signed_in(agent)
+
+    html = client.get(workspace_url(room)).content.decode()
+    assert room_config(html)["customerPage"] == page and 'id="oc-customer-page"' in html
+    # A store that does not share customers' pages shows no such panel.
+    settings.OSCAR_CHAT_CUSTOMER_PAGES = False
+    html = client.get(workspace_url(room)).content.decode()
+    assert room_config(html)["customerPage"] is None and 'id="oc-customer-page"' not in html

@@ -32,6 +32,7 @@ INBOX = "/admin/oscar_chat/chatroom/inbox/"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 Voucher = get_model("voucher", "Voucher")
+Product = get_model("catalogue", "Product")
 
 
 def open_inbox(demo, page, query=""):
@@ -369,4 +370,37 @@ def test_staff_who_may_only_view_read_in_the_inbox_without_tools(demo, page, err
     expect(page.locator("#oc-composer")).to_have_count(0)
     expect(page.locator(".oc-share-order")).to_have_count(0)
     expect(page.locator("#oc-readonly-note")).to_be_visible()
+    assert errors == []
+
+
+def test_the_panel_shows_the_customers_store_page_and_basket_live(demo, page, screenshot, errors):  # noqa: F811
+    page.set_viewport_size(DESKTOP)
+    customer = demo.users["customer2"]
+    room = new_room(demo, customer, "Which grind?", "Which grind for a V60?")
+    with demo.blocker.unblock():
+        coffee = Product.objects.get(title="Kopi Arabika Gayo 250g")
+    sign_in(demo, page, "agent")
+    open_inbox(demo, page, f"?room={room['id']}")
+    panel_page = page.locator("#oc-customer-page")
+    expect(panel_page).to_have_text("No page reported yet.")
+
+    # The widget's report of the page (POST activity) reaches the panel through the agents' stream.
+    with api_for(demo, customer) as api:
+        reported = api.post("/api/chat/activity", json={"url": coffee.get_absolute_url(), "title": coffee.title})
+        assert reported.status_code == 204, reported.text
+    expect(panel_page.get_by_role("link")).to_have_text("Kopi Arabika Gayo 250g")
+    expect(panel_page.get_by_role("link")).to_have_attribute("href", coffee.get_absolute_url())
+
+    # Oscar's basket_addition: the basket follows, live.
+    with api_for(demo, customer) as api:
+        added = api.post(f"/api/chat/products/{coffee.pk}/basket", json={"quantity": 2})
+        assert added.status_code == 200, added.text
+    basket = page.locator("#oc-panel-basket")
+    expect(basket.locator("tbody tr", has_text="Kopi Arabika Gayo 250g")).to_contain_text("× 2")
+    screenshot("inbox-customer-live", full_page=True, animations="disabled")
+
+    # A reload starts from the last reported page (presence.customer_page).
+    page.reload()
+    expect(page.locator("#oc-customer-page").get_by_role("link")).to_have_text("Kopi Arabika Gayo 250g")
+    expect(page.locator("#oc-panel-basket")).to_contain_text("Kopi Arabika Gayo 250g")
     assert errors == []
