@@ -3,12 +3,14 @@
 import re
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from oscar.core.loading import get_model
 
+from .. import conf, presence
 from ..models import CannedResponse, ChatRoom
 from ..products import customer_basket as open_basket  # noqa: F401 - the panel's basket, shared with its events
 from ..roles import agents_queryset, display_name
@@ -76,3 +78,38 @@ def quick_replies(room, agent):
         {"shortcut": canned.shortcut, "title": canned.title, "text": fill_placeholders(canned.text, room, agent)}
         for canned in CannedResponse.objects.order_by("shortcut")
     ]
+
+
+VOUCHER_RESULTS = 10
+
+
+def active_vouchers(query: str, limit: int = VOUCHER_RESULTS) -> list[dict]:
+    """Oscar's vouchers active now (by Oscar's own ``Voucher.is_active()``) whose code or name
+    holds ``query``, as ``{"code", "name", "end_datetime"}``, ending soonest first."""
+    Voucher = get_model("voucher", "Voucher")
+    query = " ".join((query or "").split())[:128]
+    now = timezone.now()
+    # The period narrows the query in the database; is_active() stays the rule (a forked
+    # voucher app may add to it).
+    vouchers = Voucher.objects.filter(start_datetime__lte=now, end_datetime__gte=now)
+    if query:
+        vouchers = vouchers.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    found = []
+    for voucher in vouchers.order_by("end_datetime", "code")[: limit * 5]:
+        if voucher.is_active():
+            found.append(
+                {
+                    "code": voucher.code,
+                    "name": voucher.name,
+                    "end_datetime": voucher.end_datetime.isoformat() if voucher.end_datetime else None,
+                }
+            )
+        if len(found) == limit:
+            break
+    return found
+
+
+def customer_page(user_id: int) -> dict | None:
+    """The store page the customer last reported having open (``oscar_chat.presence``), or None
+    (also when the store does not share customers' pages, ``OSCAR_CHAT_CUSTOMER_PAGES``)."""
+    return presence.customer_page(user_id) if conf.get("CUSTOMER_PAGES") else None
