@@ -80,3 +80,18 @@ def customer_sees(message) -> bool:
 def messages_in_view(messages, *, viewer_is_customer: bool):
     """``messages`` (a queryset) narrowed to those the viewer's view of their rooms carries."""
     return messages.exclude(message_type__in=AGENTS_ONLY_TYPES) if viewer_is_customer else messages
+
+
+# Customer activity ------------------------------------------------------------------------
+
+
+def customer_activity_keys(room_ids) -> list[Hashable]:
+    """Who may get a customer's activity: every agent stream, and the streams narrowed to one of
+    the customer's rooms (``sees_customer_activity`` then keeps the agents' among them)."""
+    return [AGENTS, *(room_key(room_id) for room_id in room_ids)]
+
+
+def sees_customer_activity(user_id: int, agent: bool, customer_id: int) -> bool:
+    """Whether a stream of ``user_id`` carries the activity of customer ``customer_id``: agents'
+    streams only, and never the customer's own (an agent with a room of their own)."""
+    return agent and user_id != customer_id

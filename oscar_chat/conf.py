@@ -101,6 +101,17 @@ DEFAULTS: dict[str, Any] = {
     # Labels agents put on rooms: the most one room carries, and the longest label in characters.
     "MAX_LABELS": 20,
     "LABEL_MAX_LENGTH": 50,
+    # Round-robin assignment (docs/assignment.md): a room a customer opens goes to the online
+    # agent (an event stream open) whose last automatic assignment is the oldest, among those
+    # with fewer than AUTO_ASSIGN_MAX_OPEN open rooms assigned; nobody eligible: unassigned.
+    "AUTO_ASSIGN": True,
+    "AUTO_ASSIGN_MAX_OPEN": 5,
+    # The store page a customer with a conversation has open, reported by the widget for the
+    # agents' customer panel (False: not reported); kept CUSTOMER_PAGE_TTL seconds; the same
+    # page reported again within CUSTOMER_PAGE_REPEAT_SECONDS is not passed on again.
+    "CUSTOMER_PAGES": True,
+    "CUSTOMER_PAGE_TTL": 30 * 60,
+    "CUSTOMER_PAGE_REPEAT_SECONDS": 30,
 }
 
 

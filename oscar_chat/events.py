@@ -6,7 +6,8 @@ has streams open (``oscar_chat.sse.hub``), whatever the number of streams:
 - ``oscar_chat.messages``: every write once, with every view of it: a message (``seq``
   orders and repairs delivery) with the room as its customer and as the agents now see it,
   and room, typing and read events. Each process's hub hands them to its local streams of
-  that room's audience only (``oscar_chat.audience``). One group message per write.
+  that room's audience only (``oscar_chat.audience``). One group message per write. Also a
+  customer's live activity (``customer``: page, basket), for the agents' streams only.
 - ``oscar_chat.access``: "the access of these users changed" (deactivated, permissions or
   groups changed, logged out). Every process re-checks the streams of those users and ends
   those that lost access (``oscar_chat.receivers``).
@@ -108,6 +109,13 @@ def publish_read(room, reader, last_read_id):
         _send(MESSAGES_GROUP, _event(room, "read", {"customer": data}))
 
     transaction.on_commit(send)
+
+
+def publish_customer_activity(customer_id, room_ids, data):
+    """A chat customer's activity (``payloads.customer_activity``) for the agents' streams, after
+    commit. ``room_ids``: the customer's rooms, whose narrowed agent streams get it too."""
+    payload = {"type": "chat.customer", "customer": customer_id, "rooms": list(room_ids), "data": data}
+    transaction.on_commit(lambda: _send(MESSAGES_GROUP, payload))
 
 
 def publish_access_changed(user_ids, *, session_key=None):

@@ -144,6 +144,10 @@ class ChatMessage(models.Model):
             models.Index(fields=["room", "id"], name="chatmessage_room_id"),
             models.Index(fields=["sender", "created_at"], name="chatmessage_sender_created"),
             models.Index(fields=["created_at"], name="chatmessage_created"),
+            # The reports' messages sent per agent: counted index-only, without the automatic replies.
+            models.Index(
+                fields=["sender", "created_at"], condition=Q(is_automatic=False), name="chatmessage_sender_written"
+            ),
         ]
 
     def __str__(self):
@@ -183,6 +187,19 @@ class RateLimitLock(models.Model):
 
     class Meta:
         verbose_name = _("rate limit lock")
+
+
+class AgentTurn(models.Model):
+    """One row per agent the round robin has considered: when it last gave them a room.
+
+    Its row lock serialises automatic assignments to that agent across processes
+    (``services.auto_assign``)."""
+
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent turn")
 
 
 class CannedResponse(models.Model):

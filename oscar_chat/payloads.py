@@ -8,6 +8,7 @@ the two in step.
 
 from datetime import datetime
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -110,3 +111,38 @@ def message_data(message: ChatMessage, *, live_cards=None, agent_ids=None) -> di
         "created_at": _datetime(message.created_at),
         "client_id": message.client_id,
     }
+
+
+# Customer activity (the agents' ``customer`` event, docs/assignment.md) -------------------
+
+# Basket lines carried by one event: the panel shows a basket, not an inventory.
+ACTIVITY_BASKET_LINES = 50
+
+
+def basket_activity(basket: dict | None) -> dict:
+    """A basket as ``products.customer_basket`` reads it (None: empty), as the ``customer`` event carries it."""
+    if basket is None:
+        return {"num_items": 0, "total": "0.00", "currency": settings.OSCAR_DEFAULT_CURRENCY, "lines": []}
+    return {
+        "num_items": basket["num_items"],
+        "total": f"{basket['total']:.2f}",
+        "currency": basket["currency"],
+        "lines": [
+            {"title": line.product.get_title() if line.product else line.description, "quantity": line.quantity}
+            for line in basket["lines"][:ACTIVITY_BASKET_LINES]
+        ],
+    }
+
+
+def customer_activity(customer_id: int, *, page: dict | None = None, basket: dict | None = None) -> dict:
+    """The ``customer`` event's data: ``{"customer", "page"?, "basket"?}``; each present key is news."""
+    data: dict = {"customer": customer_id}
+    if page is not None:
+        data["page"] = page
+    if basket is not None:
+        data["basket"] = basket
+    return data
+
+
+def page_activity(url: str, title: str, at: datetime) -> dict:
+    return {"url": url, "title": title, "at": _datetime(at)}

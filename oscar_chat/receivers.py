@@ -1,4 +1,5 @@
-"""Django's signals about users, turned into "the access of these users changed".
+"""Django's signals about users, turned into "the access of these users changed"; and Oscar's
+``basket_addition``, turned into the basket of the agents' customer panel (``basket_added``).
 
 Connected in ``OscarChatConfig.ready``. Each receiver names the users whose streams must be
 re-checked (``events.publish_access_changed``, sent after commit through the channel layer,
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from oscar.core.loading import get_class
 
 from . import events
 
@@ -107,6 +109,15 @@ def logged_out(sender, request, user, **kwargs):
     access_changed([user.pk], session_key=getattr(session, "session_key", None))
 
 
+def basket_added(sender, product=None, user=None, request=None, **kwargs):
+    """Oscar's ``basket_addition``: the agents' customer panel hears the new basket (chat customers only)."""
+    if user is None or not user.is_authenticated:
+        return
+    from . import services
+
+    services.basket_changed(user)
+
+
 def connect() -> None:
     user_model = get_user_model()
     uid = "oscar_chat.access"
@@ -127,3 +138,4 @@ def connect() -> None:
     pre_delete.connect(group_deleting, sender=Group, dispatch_uid=f"{uid}.group_deleting")
     pre_delete.connect(permission_deleting, sender=Permission, dispatch_uid=f"{uid}.permission_deleting")
     user_logged_out.connect(logged_out, dispatch_uid=f"{uid}.logged_out")
+    get_class("basket.signals", "basket_addition").connect(basket_added, dispatch_uid="oscar_chat.basket_added")

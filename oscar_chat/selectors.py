@@ -1,17 +1,21 @@
 """Every read of the chat: what a user may see, filtered, and a room's history by cursor."""
 
 import json
+import logging
 import time
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, TextField, Value
+from django.db.models import Count, Exists, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 
 from . import audience, conf
 from .models import ChatMessage, ChatRoom
 from .presence import CACHE_KEY as PRESENCE_KEY
-from .roles import is_agent
+from .presence import online_agent_ids
+from .roles import agents_queryset, is_agent
+
+logger = logging.getLogger(__name__)
 
 
 def rooms_visible_to(user):
@@ -172,3 +176,55 @@ def presence() -> dict:
         "expected_reply": str(expected) if expected else None,
         **availability(),
     }
+
+
+# Assignment and customer activity (docs/assignment.md) -------------------------------------
+
+
+def open_rooms_assigned(agent_ids) -> dict[int, int]:
+    """``{agent id: OPEN rooms assigned to them}`` for ``agent_ids`` (agents with none are left out)."""
+    rows = (
+        ChatRoom.objects.filter(admin_id__in=agent_ids, status=ChatRoom.Status.OPEN)
+        .values("admin_id")
+        .annotate(open=Count("id"))
+        .values_list("admin_id", "open")
+    )
+    return dict(rows)
+
+
+def under_assignment_cap(agent_ids) -> set[int]:
+    """Those of ``agent_ids`` with fewer open rooms assigned than ``AUTO_ASSIGN_MAX_OPEN`` (None: all)."""
+    cap = conf.get("AUTO_ASSIGN_MAX_OPEN")
+    if cap is None:
+        return set(agent_ids)
+    counts = open_rooms_assigned(agent_ids)
+    return {pk for pk in agent_ids if counts.get(pk, 0) < cap}
+
+
+def assignable_agents(*, exclude_user_id: int | None = None) -> set[int]:
+    """Ids of the agents the round robin may give a new room now: online (an event stream open on
+    any server process), still agents, and under ``AUTO_ASSIGN_MAX_OPEN``."""
+    try:
+        online = online_agent_ids() - {exclude_user_id}
+    except Exception:  # noqa: BLE001 - the cache is down: nobody counts as online, the room waits unassigned
+        logger.warning("oscar_chat: agents' presence unknown (cache error); no automatic assignment", exc_info=True)
+        return set()
+    if not online:
+        return set()
+    agents = set(agents_queryset().filter(pk__in=online).values_list("pk", flat=True))
+    return under_assignment_cap(agents) if agents else set()
+
+
+# Rooms of one customer whose narrowed agent streams get the customer's activity too.
+ACTIVITY_ROOMS = 20
+
+
+def activity_rooms(customer_id: int) -> list[int]:
+    """The customer's rooms, newest activity first (at most ``ACTIVITY_ROOMS``); empty: not a chat
+    customer, whose activity nobody is told."""
+    rooms = ChatRoom.objects.filter(user_id=customer_id).order_by("-last_activity")
+    return list(rooms.values_list("pk", flat=True)[:ACTIVITY_ROOMS])
+
+
+def has_rooms(user) -> bool:
+    return ChatRoom.objects.filter(user=user).exists()

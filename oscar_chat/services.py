@@ -4,14 +4,19 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import attachments, audience, conf, events, limits
+from . import attachments, audience, conf, events, limits, payloads, presence, selectors
 from .exceptions import RateLimited, ValidationError
-from .models import ChatMessage, ChatRoom, StreamSequence
+from .models import AgentTurn, ChatMessage, ChatRoom, StreamSequence
 from .operations import timestamps
 from .orders import order_card
 from .roles import is_agent
@@ -251,9 +256,58 @@ def open_room(*, customer, opened_by, subject="", message="", product=None, prio
             post_message(room, opened_by, message=message)
         if product is not None:
             post_message(room, opened_by, message_type=MessageType.PRODUCT, product=product)
+        assigned = opened_by.pk == customer.pk and auto_assign(room) is not None
         room.refresh_from_db()
-        events.room_changed(room, changed=("created",))
+        events.room_changed(room, changed=("created", "admin") if assigned else ("created",))
     return room
+
+
+def auto_assign(room):
+    """Give ``room``, just opened by its customer, to the next agent of the round robin; returns
+    the agent, or None (``AUTO_ASSIGN`` off, or nobody eligible: the room stays unassigned).
+
+    Eligible: online (``presence``), an agent, not the room's customer, with fewer than
+    ``AUTO_ASSIGN_MAX_OPEN`` OPEN rooms assigned. Next: the eligible agent whose last automatic
+    assignment is the oldest (never first). Call it inside the opening transaction: the chosen
+    agent's ``AgentTurn`` row stays locked until it commits, and a concurrent opening skips a
+    locked row, so two rooms opened at once go to two agents (fair and safe across processes,
+    with no state in memory). Only when every eligible row is locked does it wait for the first
+    in turn, then re-counts that agent's rooms.
+    """
+    if not conf.get("AUTO_ASSIGN") or room.admin_id is not None:
+        return None
+    candidates = selectors.assignable_agents(exclude_user_id=room.user_id)
+    if not candidates:
+        return None
+    known = set(AgentTurn.objects.filter(agent_id__in=candidates).values_list("agent_id", flat=True))
+    if known != candidates:
+        # An agent's first turn. In id order, so that two openings inserting the same rows wait
+        # for each other (briefly) rather than deadlock.
+        new = [AgentTurn(agent_id=pk) for pk in sorted(candidates - known)]
+        AgentTurn.objects.bulk_create(new, ignore_conflicts=True)
+    turn = None
+    passed: set[int] = set()
+    while turn is None:
+        turns = AgentTurn.objects.filter(agent_id__in=candidates - passed).order_by(
+            F("last_assigned_at").asc(nulls_first=True), "agent_id"
+        )
+        locked = turns.select_for_update(skip_locked=True).first()
+        if locked is None and not passed:
+            # Every candidate is being given a room right now. Waiting holds no other turn, so
+            # no two openings can wait on each other.
+            locked = turns.select_for_update().first()
+        if locked is None:
+            return None
+        # Counted again under the lock: an assignment that committed meanwhile counts.
+        if selectors.under_assignment_cap([locked.agent_id]):
+            turn = locked
+        else:
+            passed.add(locked.agent_id)
+    agent = get_user_model().objects.get(pk=turn.agent_id)
+    AgentTurn.objects.filter(pk=turn.pk).update(last_assigned_at=timezone.now())
+    room.admin = agent
+    room.save(update_fields=["admin"])
+    return agent
 
 
 def normalise_labels(labels) -> list[str]:
@@ -417,3 +471,95 @@ def redeem_stream_ticket(ticket) -> StreamTicket | None:
     if not isinstance(value, dict) or not cache.delete(key):
         return None
     return StreamTicket(user_id=value["user"], session_key=value.get("session"), expires_at=value.get("expires_at"))
+
+
+# Customer activity (the agents' customer panel; docs/assignment.md) -----------------------
+
+PAGE_URL_MAX_LENGTH = 2000
+PAGE_TITLE_MAX_LENGTH = 200
+# Page reports passed on per customer and minute, whatever the pages: a client looping over
+# URLs cannot flood the agents' streams.
+PAGE_REPORTS_PER_MINUTE = 30
+
+
+def _store_path(url: str, host: str) -> str:
+    """``url`` as a path of this store (``/path?query``), or a 400 for ``url``: a relative URL
+    starting with ``/``, or an http(s) URL of ``host``."""
+    refused = ValidationError({"url": [_("Give a page of this store: a path starting with / or a URL of this site.")]})
+    if not url or any(ord(char) < 33 or ord(char) == 127 for char in url) or "\\" in url:
+        raise refused
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise refused from None
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() != host.lower():
+            raise refused
+    elif not url.startswith("/") or url.startswith("//"):
+        raise refused
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def report_page(customer, url: str, title: str = "", *, host: str) -> bool:
+    """Record the store page ``customer`` has open and tell the agents (a ``customer`` event with
+    ``page``). Returns whether it was passed on.
+
+    ``url``: a path of the store, or an http(s) URL of ``host`` (stored as its path and query).
+    Only a customer with a chat room is recorded (anyone else: nothing, False). The same page
+    again within ``CUSTOMER_PAGE_REPEAT_SECONDS`` costs one cache read and is not passed on;
+    past ``PAGE_REPORTS_PER_MINUTE`` reports a minute, ``RateLimited``.
+    """
+    if len(url) > PAGE_URL_MAX_LENGTH:
+        raise ValidationError(
+            {"url": [_("Ensure this field has no more than %(n)d characters.") % {"n": PAGE_URL_MAX_LENGTH}]}
+        )
+    if len(title) > PAGE_TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {"title": [_("Ensure this field has no more than %(n)d characters.") % {"n": PAGE_TITLE_MAX_LENGTH}]}
+        )
+    path = _store_path(url.strip(), host)
+    title = " ".join(title.split())
+    now = timezone.now()
+    previous = presence.customer_page(customer.pk)
+    if previous and previous.get("url") == path and previous.get("title") == title:
+        seen = datetime.fromisoformat(previous["at"])
+        if (now - seen).total_seconds() < conf.get("CUSTOMER_PAGE_REPEAT_SECONDS"):
+            return False  # a reload: the agents know this page already
+    minute = int(now.timestamp() // 60)
+    counter = f"oscar_chat:page-reports:{customer.pk}:{minute}"
+    cache.add(counter, 0, timeout=120)
+    try:
+        reports = cache.incr(counter)
+    except ValueError:  # evicted since add(): this report is the minute's first again
+        cache.set(counter, reports := 1, timeout=120)
+    if reports > PAGE_REPORTS_PER_MINUTE:
+        raise RateLimited(60 - int(now.timestamp()) % 60, detail=_("Too many page reports. Try again shortly."))
+    room_ids = selectors.activity_rooms(customer.pk)
+    if not room_ids:
+        return False
+    page = payloads.page_activity(path, title, now)
+    presence.remember_customer_page(customer.pk, page)
+    events.publish_customer_activity(customer.pk, room_ids, payloads.customer_activity(customer.pk, page=page))
+    return True
+
+
+def basket_changed(customer) -> None:
+    """Once the transaction commits, tell the agents the basket of ``customer`` (a chat customer)
+    as the storefront prices it (a ``customer`` event with ``basket``). Never fails the caller."""
+
+    def send():
+        try:
+            room_ids = selectors.activity_rooms(customer.pk)
+            if not room_ids:
+                return
+            from .products import customer_basket
+
+            basket = payloads.basket_activity(customer_basket(customer))
+            events.publish_customer_activity(
+                customer.pk, room_ids, payloads.customer_activity(customer.pk, basket=basket)
+            )
+        except Exception:  # noqa: BLE001 - the customer's basket works whatever the chat's panel hears
+            logger.exception("oscar_chat: could not publish the basket of customer %s", customer.pk)
+
+    transaction.on_commit(send)

@@ -20,7 +20,7 @@ from .. import audience, conf, selectors, services
 from ..api.serializers import message_data, room_data, user_summary
 from ..ids import INVALID_ID, parse_id
 from ..models import ChatMessage, ChatRoom
-from ..roles import display_name, is_agent
+from ..roles import agents_queryset, display_name, is_agent
 from ..templatetags.oscar_chat import _currency_formats
 from . import selectors as dashboard
 from .filters import AssigneeFilter, LabelFilter, UnreadFilter
@@ -39,6 +39,14 @@ def relative_time(moment, now=None):
     if (now - moment).total_seconds() < 60:
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
+
+
+def label_hue(label: str) -> int:
+    """The hue a label is coloured with, the same as the inbox's script gives it (labelHue)."""
+    hash_ = 0
+    for char in label:
+        hash_ = (hash_ * 31 + ord(char)) % 2**32
+    return hash_ % 360
 
 
 def _manage_action(status=None, priority=None, assign_to_me=False, *, name, description, done):
@@ -214,7 +222,11 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("labels"))
     def labels_column(self, room):
-        return format_html_join(" ", '<span class="oc-badge oc-label">{}</span>', ((label,) for label in room.labels))
+        return format_html_join(
+            " ",
+            '<span class="oc-badge oc-label" style="--oc-label-hue: {}">{}</span>',
+            ((label_hue(label), label) for label in room.labels),
+        )
 
     @admin.display(description=gettext_lazy("last message"))
     def preview_column(self, room):
@@ -246,6 +258,16 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.history_json_view),
                 name="%s_%s_history_json" % info,
             ),
+            path("inbox/", self.admin_site.admin_view(self.inbox_view), name="%s_%s_inbox" % info),
+            path(
+                "inbox/rooms.json", self.admin_site.admin_view(self.inbox_rooms_view), name="%s_%s_inbox_rooms" % info
+            ),
+            path("vouchers.json", self.admin_site.admin_view(self.vouchers_view), name="%s_%s_vouchers" % info),
+            path(
+                "<path:object_id>/workspace/",
+                self.admin_site.admin_view(self.workspace_view),
+                name="%s_%s_workspace" % info,
+            ),
             path(
                 "jsi18n/",
                 self.admin_site.admin_view(JavaScriptCatalog.as_view(packages=["oscar_chat"])),
@@ -272,8 +294,13 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             "csrfToken": get_token(request),
             "isAgent": is_agent(request.user),
             "roomUrl": reverse("admin:%s_%s_change" % info, args=[0]).replace("/0/", "/{id}/"),
+            "inboxUrl": reverse("admin:%s_%s_inbox" % info),
             "pollInterval": conf.get("WIDGET_POLL_INTERVAL_MS"),
             "currencyFormats": _currency_formats(),
+            # The agent composer's attachments: the widget's limits (oscar_chat.attachments checks them again).
+            "maxUploadSize": conf.get("MAX_UPLOAD_SIZE"),
+            "imageTypes": list(conf.get("IMAGE_CONTENT_TYPES")),
+            "fileTypes": sorted(set(conf.get("IMAGE_CONTENT_TYPES")) | set(conf.get("FILE_CONTENT_TYPES"))),
         }
 
     def changelist_view(self, request, extra_context=None):
@@ -293,11 +320,30 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
         """The conversation: history, composer and controls for agents; read-only otherwise."""
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
-        room = self.get_object(request, unquote(object_id))
+        room = self._room_for(request, object_id)
         if room is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_or_change_permission(request, room):
+        context = {
+            **self.admin_site.each_context(request),
+            **self.conversation_context(request, room),
+            "title": room.subject,
+            "subtitle": None,
+            **(extra_context or {}),
+        }
+        context["chat_config"] = {**self.live_config(request), **context["room_config"]}
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.conversation_template, context)
+
+    def _room_for(self, request, object_id):
+        """The room, or None when it does not exist; PermissionDenied for staff who may not view it."""
+        room = self.get_object(request, unquote(object_id))
+        if room is not None and not self.has_view_or_change_permission(request, room):
             raise PermissionDenied
+        return room
+
+    def conversation_context(self, request, room):
+        """What the conversation and its customer panel show, for the conversation page and the
+        inbox's fragment alike. Opening it marks the customer's messages read (as an agent)."""
         api_mounted = self.api_root() is not None
         agent = self.is_agent_here(request, room) and api_mounted
         viewer_is_customer = audience.sees_as_customer(request.user, room)
@@ -306,8 +352,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             room = selectors.get_visible_room(request.user, room.pk)
         history, has_more = selectors.room_history(room, viewer_is_customer=viewer_is_customer)
         info = self.opts.app_label, self.opts.model_name
-        config = {
-            **self.live_config(request),
+        room_config = {
             "live": agent,
             "canReply": agent,
             "room": room_data(room, viewer_is_customer=viewer_is_customer),
@@ -317,11 +362,10 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             "priorities": [{"value": v, "label": str(label)} for v, label in Priority.choices],
             "agents": [{"id": pk, "name": name} for pk, name in dashboard.agent_choices()] if agent else [],
             "quickReplies": dashboard.quick_replies(room, request.user) if agent else [],
+            "vouchersUrl": reverse("admin:%s_%s_vouchers" % info) if agent else None,
+            "customerPage": dashboard.customer_page(room.user_id) if agent else None,
         }
-        context = {
-            **self.admin_site.each_context(request),
-            "title": room.subject,
-            "subtitle": None,
+        return {
             "opts": self.opts,
             "app_label": self.opts.app_label,
             "original": room,
@@ -338,12 +382,98 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             "basket": dashboard.open_basket(room.user),
             "other_rooms": dashboard.other_rooms(room),
             "labels_in_use": selectors.labels_in_use() if agent else [],
-            "chat_config": config,
+            "customer_pages": conf.get("CUSTOMER_PAGES"),
+            "room_config": room_config,
             "jsi18n_url": reverse("admin:%s_%s_jsi18n" % info),
-            **(extra_context or {}),
+        }
+
+    def workspace_view(self, request, object_id):
+        """The inbox's fragment of one conversation: controls, history, composer, customer panel."""
+        room = self._room_for(request, object_id)
+        if room is None:
+            return JsonResponse({"detail": _("This conversation does not exist.")}, status=404)
+        context = {**self.conversation_context(request, room), "in_inbox": True}
+        return TemplateResponse(request, "admin/oscar_chat/chatroom/includes/workspace_fragment.html", context)
+
+    # The inbox: the list, the open conversation and the customer panel on one page.
+
+    INBOX_VIEWS = ("mine", "unassigned", "all")
+    INBOX_LIMIT = 100
+
+    def inbox_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        agent = self.is_agent_here(request) and self.api_root() is not None
+        unread = selectors.unread_summary(request.user) if agent else dashboard.agents_unread_summary()
+        info = self.opts.app_label, self.opts.model_name
+        config = {
+            **self.live_config(request),
+            "live": agent,
+            "unreadTotal": unread["total"],
+            # A notification's click opens the conversation here, in the inbox.
+            "roomUrl": reverse("admin:%s_%s_inbox" % info) + "?room={id}",
+            "roomsUrl": reverse("admin:%s_%s_inbox_rooms" % info),
+            "workspaceUrl": reverse("admin:%s_%s_workspace" % info, args=[0]).replace("/0/", "/{id}/"),
+            "changelistUrl": reverse("admin:%s_%s_changelist" % info),
+            "statuses": [{"value": v, "label": str(label)} for v, label in Status.choices],
+            "priorities": [{"value": v, "label": str(label)} for v, label in Priority.choices],
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Inbox"),
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "chat_config": config,
+            "api_missing": self.api_root() is None,
+            "can_reply": agent,
+            "labels_in_use": selectors.labels_in_use(),
+            "jsi18n_url": reverse("admin:%s_%s_jsi18n" % info),
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.conversation_template, context)
+        return TemplateResponse(request, "admin/oscar_chat/chatroom/inbox.html", context)
+
+    def inbox_rooms_view(self, request):
+        """The inbox's list: ``view`` (mine, unassigned, all), ``status``, ``priority``, ``label``,
+        ``unread=yes`` and ``q`` (the changelist's search), newest activity first."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        view = request.GET.get("view") or "all"
+        if view not in self.INBOX_VIEWS:
+            return JsonResponse({"view": [_("Choose mine, unassigned or all.")]}, status=400)
+        statuses = [v for v in request.GET.get("status", "").split(",") if v]
+        priorities = [v for v in request.GET.get("priority", "").split(",") if v]
+        for field, values, choices in (("status", statuses, Status.values), ("priority", priorities, Priority.values)):
+            if any(value not in choices for value in values):
+                return JsonResponse({field: [_("Unknown value.")]}, status=400)
+        rooms = selectors.filter_rooms(
+            self.get_queryset(request),
+            request.user,
+            statuses=statuses,
+            priorities=priorities,
+            label=request.GET.get("label") or None,
+            unread=False,
+            assigned={"mine": "me", "unassigned": "none", "all": None}[view],
+        )
+        if request.GET.get("unread") == "yes":
+            rooms = rooms.filter(agent_unread_count__gt=0)
+        rooms, _distinct = self.get_search_results(request, rooms, request.GET.get("q", "").strip())
+        page = list(rooms[: self.INBOX_LIMIT + 1])
+        agent_ids = set(agents_queryset().values_list("pk", flat=True))
+        return JsonResponse(
+            {
+                "results": [
+                    room_data(room, viewer_is_customer=False, agent_ids=agent_ids) for room in page[: self.INBOX_LIMIT]
+                ],
+                "has_more": len(page) > self.INBOX_LIMIT,
+            }
+        )
+
+    def vouchers_view(self, request):
+        """Oscar's active vouchers whose code or name holds ``q``, for an agent to share as a card."""
+        if not self.is_agent_here(request):
+            raise PermissionDenied
+        return JsonResponse({"results": dashboard.active_vouchers(request.GET.get("q", ""))})
 
     def history_json_view(self, request, object_id):
         """Older pages of the history for staff who may only view (they have no API access to it)."""

@@ -3,14 +3,16 @@
 import re
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from oscar.core.loading import get_model
 
+from .. import conf, presence
 from ..models import CannedResponse, ChatRoom
-from ..products import strategy_for
+from ..products import customer_basket as open_basket  # noqa: F401 - the panel's basket, shared with its events
 from ..roles import agents_queryset, display_name
 
 RECENT_ORDERS = 5
@@ -52,28 +54,6 @@ def _may_open_order_dashboard(user, number):
         return False
 
 
-def open_basket(customer):
-    """The customer's open Oscar basket, priced by Oscar's strategy for them, or None if empty."""
-    Basket = get_model("basket", "Basket")
-    basket = Basket.open.filter(owner=customer).order_by("-date_created", "-id").first()
-    if basket is None:
-        return None
-    basket.strategy = strategy_for(user=customer)
-    lines = list(basket.all_lines())
-    if not lines:
-        return None
-    for line in lines:
-        price = line.line_price_incl_tax if line.is_tax_known else line.line_price_excl_tax
-        line.display_price = price
-    return {
-        "basket": basket,
-        "lines": lines,
-        "num_items": sum(line.quantity for line in lines),
-        "total": basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax,
-        "currency": basket.currency,
-    }
-
-
 def other_rooms(room, limit=OTHER_ROOMS):
     return list(
         ChatRoom.objects.filter(user_id=room.user_id).exclude(pk=room.pk).order_by("-last_activity", "-id")[:limit]
@@ -98,3 +78,38 @@ def quick_replies(room, agent):
         {"shortcut": canned.shortcut, "title": canned.title, "text": fill_placeholders(canned.text, room, agent)}
         for canned in CannedResponse.objects.order_by("shortcut")
     ]
+
+
+VOUCHER_RESULTS = 10
+
+
+def active_vouchers(query: str, limit: int = VOUCHER_RESULTS) -> list[dict]:
+    """Oscar's vouchers active now (by Oscar's own ``Voucher.is_active()``) whose code or name
+    holds ``query``, as ``{"code", "name", "end_datetime"}``, ending soonest first."""
+    Voucher = get_model("voucher", "Voucher")
+    query = " ".join((query or "").split())[:128]
+    now = timezone.now()
+    # The period narrows the query in the database; is_active() stays the rule (a forked
+    # voucher app may add to it).
+    vouchers = Voucher.objects.filter(start_datetime__lte=now, end_datetime__gte=now)
+    if query:
+        vouchers = vouchers.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    found = []
+    for voucher in vouchers.order_by("end_datetime", "code")[: limit * 5]:
+        if voucher.is_active():
+            found.append(
+                {
+                    "code": voucher.code,
+                    "name": voucher.name,
+                    "end_datetime": voucher.end_datetime.isoformat() if voucher.end_datetime else None,
+                }
+            )
+        if len(found) == limit:
+            break
+    return found
+
+
+def customer_page(user_id: int) -> dict | None:
+    """The store page the customer last reported having open (``oscar_chat.presence``), or None
+    (also when the store does not share customers' pages, ``OSCAR_CHAT_CUSTOMER_PAGES``)."""
+    return presence.customer_page(user_id) if conf.get("CUSTOMER_PAGES") else None

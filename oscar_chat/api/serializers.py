@@ -338,3 +338,10 @@ class ManageSerializer(serializers.Serializer):
 
 class TypingSerializer(serializers.Serializer):
     is_typing = serializers.BooleanField()
+
+
+class PageReportSerializer(serializers.Serializer):
+    """``POST activity``: the store page a customer has open (API 1.1 extension, docs/assignment.md)."""
+
+    url = serializers.CharField(max_length=2000, help_text="A path of the store (/...), or a URL of this site.")
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")

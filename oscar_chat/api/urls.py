@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(r"^unread/?$", views.UnreadView.as_view(), name="unread"),
     re_path(r"^stats/?$", operations.StatsView.as_view(), name="stats"),
     re_path(r"^presence/?$", views.PresenceView.as_view(), name="presence"),
+    re_path(r"^activity/?$", views.ActivityView.as_view(), name="activity"),
     # GET sse is served by oscar_chat.asgi (its path is found by this name).
     re_path(r"^sse/?$", views.EventStreamView.as_view(), name="sse"),
     re_path(r"^sse/ticket/?$", views.StreamTicketView.as_view(), name="sse-ticket"),

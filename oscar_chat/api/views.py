@@ -330,6 +330,22 @@ class PresenceView(ChatAPIView):
         return Response(selectors.presence())
 
 
+class ActivityView(ChatAPIView):
+    @extend_schema(
+        request=s.PageReportSerializer,
+        responses={204: None},
+        summary="Report the store page a customer has open, for the agents' customer panel (customers)",
+    )
+    def post(self, request):
+        if not conf.get("CUSTOMER_PAGES"):
+            raise Http404(_("This store does not share customers' pages with its agents."))
+        if is_agent(request.user):
+            raise exceptions.PermissionDenied(_("Only customers report the page they have open."))
+        data = _validated(s.PageReportSerializer, request.data)
+        services.report_page(request.user, data["url"], data["title"], host=request.get_host())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class StreamUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = gettext_lazy("Live updates are unavailable right now. Try again shortly.")

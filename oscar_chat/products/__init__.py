@@ -14,6 +14,7 @@ from .cards import (
 )
 from .selectors import (
     basket_summary,
+    customer_basket,
     get_public_product,
     get_shareable_product,
     live_cards,
@@ -27,6 +28,7 @@ __all__ = [
     "basket_summary",
     "build_cards",
     "card_queryset",
+    "customer_basket",
     "get_public_product",
     "get_shareable_product",
     "live_cards",

@@ -18,6 +18,8 @@ StockRecord = get_model("partner", "StockRecord")
 ProductAttribute = get_model("catalogue", "ProductAttribute")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 Selector = get_class("partner.strategy", "Selector")
+Basket = get_model("basket", "Basket")
+Applicator = get_class("offer.applicator", "Applicator")
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
@@ -184,5 +186,29 @@ def basket_summary(basket):
         "id": basket.pk,
         "num_items": basket.num_items,
         "total": f"{total:.2f}",
+        "currency": basket.currency or settings.OSCAR_DEFAULT_CURRENCY,
+    }
+
+
+def customer_basket(customer):
+    """The customer's open Oscar basket as the storefront prices it for them (their strategy,
+    Oscar's offers applied), or None if empty: ``{"basket", "lines" (each with
+    ``display_price``), "num_items", "total", "currency"}``. The agents' customer panel and
+    its live ``customer`` events both read it here."""
+    basket = Basket.open.filter(owner=customer).order_by("-date_created", "-id").first()
+    if basket is None:
+        return None
+    basket.strategy = strategy_for(user=customer)
+    lines = list(basket.all_lines())
+    if not lines:
+        return None
+    Applicator().apply(basket, customer)
+    for line in lines:
+        line.display_price = line.line_price_incl_tax if line.is_tax_known else line.line_price_excl_tax
+    return {
+        "basket": basket,
+        "lines": lines,
+        "num_items": sum(line.quantity for line in lines),
+        "total": basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax,
         "currency": basket.currency or settings.OSCAR_DEFAULT_CURRENCY,
     }

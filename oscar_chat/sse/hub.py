@@ -15,6 +15,10 @@ database (in a worker thread of its own), and a late notification is then droppe
 duplicate. Every ``SSE_CATCHUP_SECONDS`` without news it also checks the database for
 messages that came with no notification at all (Redis down).
 
+A customer's live activity (``chat.customer``: the page they have open, their basket) goes
+to the agents' streams (and agents' streams narrowed to one of that customer's rooms) only,
+as a ``customer`` event, encoded once.
+
 It also listens to ``oscar_chat.access``: when the access of a user changes, their local
 streams hold what they would send while the hub re-checks them (``access.lost``), then go on
 or end. Every ``SSE_ACCESS_CHECK_SECONDS`` it re-checks every local stream, as a backstop for
@@ -307,6 +311,8 @@ class Hub:
                 self.early_since = None
         elif kind == "chat.event":
             self._offer_event(payload)
+        elif kind == "chat.customer":
+            self._offer_customer_activity(payload)
         elif kind == "chat.access":
             self._access_changed(payload.get("users") or (), payload.get("session"))
 
@@ -341,6 +347,17 @@ class Hub:
             if chunk is None:
                 chunk = frames[view] = wire.frame(payload["event"], views.get(view) or views["customer"])
             stream.offer_event(chunk)
+
+    def _offer_customer_activity(self, payload):
+        customer_id = payload["customer"]
+        recipients = set()
+        for key in audience.customer_activity_keys(payload.get("rooms") or ()):
+            recipients.update(self.audiences.get(key, ()))
+        chunk = None
+        for stream in recipients:
+            if audience.sees_customer_activity(stream.grant.user_id, stream.grant.agent, customer_id):
+                chunk = chunk or wire.frame("customer", payload["data"])
+                stream.offer_event(chunk)
 
     async def _catch_up(self):
         """Hand out, in order, every committed message after ``position``."""

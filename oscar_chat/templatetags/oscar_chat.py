@@ -22,7 +22,7 @@ try:  # Django 6: the Content Security Policy's nonce, for the script tags
 except ImportError:  # Django 5.2 has no CSP of its own: no nonce, nothing to add
     get_nonce = None
 
-from .. import conf
+from .. import conf, selectors
 from ..roles import display_name, is_agent
 
 register = template.Library()
@@ -147,6 +147,10 @@ def _widget_config(request):
         config["user"] = {"id": user.pk, "name": display_name(user)}
         config["csrfToken"] = get_token(request)
         config["csrfCookie"] = settings.CSRF_COOKIE_NAME
+        # The launcher reports the page (POST activity) for the agents' customer panel: only for
+        # a customer with a conversation, so other visitors cost no request.
+        if conf.get("CUSTOMER_PAGES") and not is_agent(user) and selectors.has_rooms(user):
+            config["activity"] = True
     return config
 
 

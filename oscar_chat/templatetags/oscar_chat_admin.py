@@ -1,7 +1,9 @@
 """Template helpers of the agents' dashboard in Django admin."""
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..admin.selectors import agents_unread_summary
@@ -18,9 +20,22 @@ def chat_unread_in_app_list(app_list):
     for app in app_list or []:
         if app.get("app_label") != "oscar_chat":
             continue
-        for model in app.get("models", []):
+        models = app.get("models", [])
+        for index, model in enumerate(list(models)):
             if model.get("object_name") != "ChatRoom" or model.get("chat_unread") is not None:
                 continue
+            # The agents' default entry: the inbox, above the rooms' list.
+            models.insert(
+                index,
+                {
+                    "name": _("Inbox"),
+                    "object_name": "ChatInbox",
+                    "admin_url": reverse("admin:oscar_chat_chatroom_inbox"),
+                    "add_url": None,
+                    "view_only": True,
+                    "perms": dict(model.get("perms", {})),
+                },
+            )
             rooms = agents_unread_summary()["rooms"]
             model["chat_unread"] = rooms
             if rooms:

@@ -3,6 +3,7 @@
 import pytest
 
 from oscar_chat import services
+from oscar_chat.admin.rooms import label_hue
 
 from .conftest import CHANGELIST, room_url
 
@@ -17,7 +18,8 @@ def test_the_list_shows_labels_escaped_and_filters_by_a_label_in_use(signed_in, 
     client = signed_in(agent)
 
     html = client.get(CHANGELIST).content.decode()
-    assert '<span class="oc-badge oc-label">refund</span>' in html
+    # Each label in its own colour, the same in the inbox (label_hue).
+    assert f'<span class="oc-badge oc-label" style="--oc-label-hue: {label_hue("refund")}">refund</span>' in html
     assert "&lt;b&gt;vip&lt;/b&gt;" in html and "<b>vip</b>" not in html
 
     filtered = client.get(CHANGELIST, {"label": "refund"})

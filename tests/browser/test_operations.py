@@ -55,6 +55,13 @@ def test_chat_reports_page_shows_figures_charts_and_exports_csv(demo, page, erro
     assert page.locator("#oc-chart-conversations rect").count() == 30
     assert page.locator("#oc-chart-messages rect").count() == 30
     expect(page.locator("#oc-agents")).to_contain_text("Budi Santoso")
+    expect(page.locator("#oc-agents thead")).to_contain_text("Messages sent")
+    # Agent, conversations, messages sent, first response and resolution (4 each), satisfaction.
+    budi = page.locator("#oc-agents tbody tr", has_text="Budi Santoso")
+    expect(budi.locator("td")).to_have_count(12)
+    expect(budi.locator("td").nth(2)).to_have_text(re.compile(r"^[1-9]\d*$"))
+    page.locator("#oc-agents").scroll_into_view_if_needed()
+    screenshot("chat-reports-agents")
 
     page.get_by_role("link", name="Last 7 days").click()
     expect(page.locator("#oc-chart-messages rect")).to_have_count(7)

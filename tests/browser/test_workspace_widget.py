@@ -61,3 +61,40 @@ def test_the_widget_shows_order_and_voucher_cards_applies_the_voucher_and_never_
     expect(widget_log(page).locator(".oc-msg")).to_have_count(3)
     expect(widget_log(page)).not_to_contain_text("Sari")
     assert errors == []
+
+
+def test_a_note_written_in_the_inbox_never_reaches_the_open_widget(shop, page, browser, screenshot, errors):  # noqa: F811
+    user = make_customer(shop)
+    room = open_room_for(shop, user, "Sizes", "Does the batik shirt come in XXL?")
+    sign_in(page, shop, user)
+    open_widget(page, shop)
+    page.locator(".oc-room").first.click()
+    log = widget_log(page)
+    expect(log.locator(".oc-msg")).to_have_count(1)
+
+    # An agent, in the inbox of another browser, writes a note and then a reply.
+    agent_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        inbox = agent_context.new_page()
+        sign_in(inbox, shop, shop.agent)
+        inbox.goto(f"{shop.server.url}/admin/oscar_chat/chatroom/inbox/?room={room['id']}")
+        expect(inbox.locator("#oc-connection")).to_have_attribute("data-state", "live")
+        inbox.locator("#oc-note-mode").click()
+        inbox.fill("#oc-input", "Supplier says XXL arrives Monday; do not promise a date")
+        inbox.press("#oc-input", "Enter")
+        expect(inbox.locator(".oc-msg.oc-internal-note.oc-sent")).to_have_count(1)
+        inbox.locator("#oc-note-mode").click()
+        inbox.fill("#oc-input", "XXL is coming soon; I will tell you when it is in.")
+        inbox.press("#oc-input", "Enter")
+        expect(inbox.locator(".oc-msg.oc-mine", has_text="coming soon")).to_contain_text("Sent")
+    finally:
+        agent_context.close()
+
+    expect(log.locator(".oc-msg", has_text="XXL is coming soon")).to_have_count(1)
+    expect(log.locator(".oc-msg")).to_have_count(2)
+    expect(log).not_to_contain_text("Supplier")
+    shot(screenshot, "widget-no-note-live")
+    page.reload()
+    expect(widget_log(page).locator(".oc-msg")).to_have_count(2)
+    expect(widget_log(page)).not_to_contain_text("Supplier")
+    assert errors == []

@@ -1,7 +1,8 @@
 /* oscar_chat: the client of the chat API and its event stream (widget and admin). */
 import { TIMINGS } from "./timings.js";
 
-const EVENTS = ["message", "room", "typing", "read", "reset"];
+// "customer" (agents): the store page and basket a customer has now.
+const EVENTS = ["message", "room", "typing", "read", "reset", "customer"];
 
 export function cookie(name) {
   const m = document.cookie.match("(?:^|; )" + name + "=([^;]*)");

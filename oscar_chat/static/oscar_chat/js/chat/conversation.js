@@ -4,7 +4,7 @@ import { TIMINGS } from "./timings.js";
 
 /**
  * @typedef {{id: number | null, room: number, sender: any, message: string, message_type: string,
- *   product?: any, attachment?: any, is_read?: boolean, created_at: string, client_id?: string | null}} Message
+ *   product?: any, order?: any, voucher?: any, attachment?: any, is_read?: boolean, created_at: string, client_id?: string | null}} Message
  * @typedef {"sent" | "sending" | "queued" | "failed"} Status
  * @typedef {{key: string, message: Message, mine: boolean, status: Status, error?: any,
  *   data?: Record<string, any>, file?: File, progress?: number}} Item
@@ -242,7 +242,8 @@ export class Conversation {
   // Sending: shown at once, kept in the outbox until the API has it, sent in order.
 
   /**
-   * @param {{message?: string, message_type?: string, product_id?: number, product?: any, file?: File}} data
+   * @param {{message?: string, message_type?: string, product_id?: number, product?: any, file?: File,
+   *   order_number?: string, order?: any, voucher_code?: string, voucher?: any}} data
    * @returns {Item}
    */
   send(data) {
@@ -250,7 +251,8 @@ export class Conversation {
     const clientId = this.client.newClientId();
     const message = {
       id: null, room: this.roomId, sender: this.me, message: data.message || "", message_type: type,
-      product: data.product || null, created_at: new Date().toISOString(), client_id: clientId,
+      product: data.product || null, order: data.order || null, voucher: data.voucher || null,
+      created_at: new Date().toISOString(), client_id: clientId,
       attachment: data.file ? { url: "", name: data.file.name, size: data.file.size, content_type: data.file.type } : null,
     };
     /** @type {Item} */
@@ -258,6 +260,9 @@ export class Conversation {
       key: "c:" + clientId, message, mine: true, status: "queued", file: data.file,
       data: { message: data.message || "", message_type: type, product_id: data.product_id, client_id: clientId },
     };
+    // The cards the agents share name what they carry (API 1.1).
+    if (data.order_number) item.data.order_number = data.order_number;
+    if (data.voucher_code) item.data.voucher_code = data.voucher_code;
     this.items.push(item);
     this._emit({ type: "add", item, index: this.items.length - 1 });
     this.stopTyping();

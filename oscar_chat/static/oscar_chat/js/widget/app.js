@@ -2,9 +2,10 @@
 import { Client } from "../chat/client.js";
 import { Conversation } from "../chat/conversation.js";
 import { Thread } from "../chat/thread.js";
+import { wireAttachments } from "../chat/attach.js";
 import { TIMINGS } from "../chat/timings.js";
 import {
-  currencyFormats, dateFormat, el, errorMessage, fmt, formatPrice, formatSize, formatTime, icon, ngettext, renderProductCard, _, uid,
+  currencyFormats, dateFormat, el, errorMessage, fmt, formatPrice, formatTime, icon, ngettext, renderProductCard, _, uid,
 } from "../chat/ui.js";
 
 export function start(launcher) {
@@ -359,14 +360,6 @@ export function start(launcher) {
     document.dispatchEvent(new CustomEvent("oscarchat:basket", { detail: basket }));
   }
 
-  function refusal(file) {
-    if (file.size > cfg.maxUploadSize)
-      return fmt(_("“%(name)s” is %(size)s; files may be at most %(limit)s."), { name: file.name, size: formatSize(file.size), limit: formatSize(cfg.maxUploadSize) });
-    if (!cfg.fileTypes.includes(file.type))
-      return fmt(_("“%(name)s” cannot be sent: images (JPEG, PNG, GIF, WebP), PDF, text and ZIP files can."), { name: file.name });
-    return null;
-  }
-
   function showRoom(id, byUser, firstText) {
     id = Number(id);
     leaveRoom();
@@ -417,27 +410,12 @@ export function start(launcher) {
       picker.open();
     };
 
-    function attach(files) {
-      const refused = [];
-      for (const file of Array.from(files)) {
-        const why = refusal(file);
-        if (why) refused.push(why);
-        else conv.send({ file, message_type: file.type.startsWith("image/") && cfg.imageTypes.includes(file.type) ? "IMAGE" : "FILE" });
-      }
-      fileError.hidden = !refused.length;
-      fileError.textContent = refused.join(" ");
-    }
-
     const form = el("form", { class: "oc-composer" }, [
       el("button", { class: "oc-icon-btn", "aria-label": _("Attach a file or image"), title: _("Attach a file or image"), onclick: () => fileInput.click() }, icon("clip")),
       el("button", { class: "oc-icon-btn", "aria-label": _("Share a product"), title: _("Share a product"), onclick: share }, icon("box")),
       input, hint, fileInput,
       el("button", { type: "submit", class: "oc-icon-btn oc-send", "aria-label": _("Send"), title: _("Send") }, icon("send")),
     ]);
-    fileInput.addEventListener("change", () => {
-      attach(fileInput.files || []);
-      fileInput.value = "";
-    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value;
@@ -461,23 +439,15 @@ export function start(launcher) {
       conv.typed(input.value);
     });
     input.addEventListener("blur", () => conv.stopTyping());
-    input.addEventListener("paste", (event) => {
-      const files = event.clipboardData ? Array.from(event.clipboardData.files) : [];
-      if (files.length) {
-        event.preventDefault();
-        attach(files);
-      }
-    });
     const view = el("div", { class: "oc-view oc-conversation" }, [log, note, rating, typing, outbox, counter, fileError, form]);
-    view.addEventListener("dragover", (event) => {
-      event.preventDefault();
-      view.classList.add("oc-dropping");
-    });
-    view.addEventListener("dragleave", () => view.classList.remove("oc-dropping"));
-    view.addEventListener("drop", (event) => {
-      event.preventDefault();
-      view.classList.remove("oc-dropping");
-      if (event.dataTransfer) attach(event.dataTransfer.files);
+    // The same module as the agents' composer: limits, refusals in words, upload with progress.
+    wireAttachments({
+      limits: cfg, input, dropZone: view, fileInput,
+      send: (file, messageType) => conv.send({ file, message_type: messageType }),
+      report: (refused) => {
+        fileError.hidden = !refused.length;
+        fileError.textContent = refused.join(" ");
+      },
     });
     setView("room", view);
     if (byUser) input.focus();

@@ -95,10 +95,14 @@ let source = null;
 let failures = 0;
 let timer = null;
 
+function csrf() {
+  return (document.cookie.match("(?:^|; )" + cfg.csrfCookie + "=([^;]*)") || [])[1] || cfg.csrfToken;
+}
+
 async function api(method, path) {
   const response = await fetch(cfg.apiRoot + path, {
     method, credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": (document.cookie.match("(?:^|; )" + cfg.csrfCookie + "=([^;]*)") || [])[1] || cfg.csrfToken },
+    headers: { Accept: "application/json", "X-CSRFToken": csrf() },
   });
   if (!response.ok) throw new Error(String(response.status));
   return response.json();
@@ -160,6 +164,14 @@ if (cfg) {
   const state = saved(storeKey);
   const back = me && !state.view && saved("oscar-chat:guest").resume; // signed in through the chat
   // Restored open, except where the panel would stand in the way: the sign-in and basket pages.
+  // The page open, for the agents' customer panel (cfg.activity: a customer with a conversation).
+  if (cfg.activity) {
+    fetch(cfg.apiRoot + "activity", {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ url: location.pathname + location.search, title: baseTitle.slice(0, 200) }),
+    }).catch(() => {});
+  }
   if ((state.open || state.ask || back) && !cfg.quietPage) start(true);
   else if (me) {
     refresh();
