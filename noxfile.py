@@ -1,7 +1,7 @@
 """The CI matrix (CONTRIBUTING.md, "CI"): ``nox`` runs every session, ``nox -s tests`` the pinned legs.
 
-Each leg runs the suite on SQLite and the in-memory channel layer, without the browser tests (they
-run once, in the main job of .ci/run, on PostgreSQL and Redis). The pinned legs install from
+Each leg runs the suite on SQLite and the in-memory channel layer, without the browser and live
+tests (they run once, in the main job of .ci/run, on PostgreSQL and Redis). The pinned legs install from
 constraints/py3XX.txt, so that an upstream release cannot break them; ``newest`` installs the newest
 releases of everything, to hear of breakage first.
 """
@@ -17,8 +17,10 @@ nox.options.error_on_missing_interpreters = True
 
 # (Python, Django) of each leg.
 MATRIX = [("3.11", "5.2"), ("3.12", "6.0"), ("3.13", "6.1")]
-# Browser tests run once, in .ci/run's main job; PostgreSQL and Redis tests there too.
-LEG_MARKERS = "not browser and not postgres and not redis and not install"
+# Browser, live (real daphne processes: timing-bound, and on SQLite and the in-memory layer they
+# prove nothing the main job's PostgreSQL + Redis run does not), PostgreSQL and Redis tests run once,
+# in .ci/run's main job; the legs check the code against their Python and Django.
+LEG_MARKERS = "not browser and not live and not postgres and not redis and not install"
 
 
 def constraints(python: str) -> Path:
