@@ -156,8 +156,9 @@ def test_an_agent_opening_a_stored_html_file_runs_nothing(shop, page, screenshot
     page.context.on("page", watch)
     page.on("download", lambda download: downloads.append(download))
     link.click()
-    # The link opens a tab that turns into a download; wait (at most 10 s) for it to start.
-    for _ in range(100):
+    # The link opens a tab that turns into a download; wait for it to start (at most 30 s: CI runs
+    # this beside the matrix's legs, and a loaded box once took more than 10 s).
+    for _ in range(300):
         if downloads:
             break
         page.wait_for_timeout(100)
