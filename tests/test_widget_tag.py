@@ -50,7 +50,7 @@ def test_a_visitor_gets_the_widget_with_a_sign_in_link_back_to_the_page(client, 
     assert config["appUrl"] == "/static/oscar_chat/js/widget/app.js" and finders.find("oscar_chat/js/widget/app.js")
     for url in config["css"]:
         assert finders.find(url.removeprefix("/static/")), url
-    assert config["catalogUrl"] == "/jsi18n/chat/?lang=en"  # the sandbox's catalog of the chat's words
+    assert config["catalogUrl"] == "/api/chat/i18n.js?lang=en"  # the widget's own words (oscar_chat.jsi18n)
     assert config["strings"]["chat"] == "Chat with us"
     # Nothing from another host.
     assert not re.search(r'oscar_chat[^"]*"[^>]*https?://', html)
@@ -126,16 +126,16 @@ def test_an_indonesian_page_asks_for_the_indonesian_catalog(client, oscar_site):
     response = client.get("/catalogue/")
     config = widget_config(response)
     assert config["language"] == "id"
-    assert config["catalogUrl"] == "/jsi18n/chat/?lang=id"
+    assert config["catalogUrl"] == "/api/chat/i18n.js?lang=id"
     # The launcher's words come translated with the page: it needs no catalog while closed.
     assert config["strings"]["chat"] == "Chat dengan kami"
 
 
 def test_the_widget_strings_are_shipped_in_indonesian(client):
-    catalog = client.get("/jsi18n/chat/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
-    assert '"Chat with us": "Chat dengan kami"' in catalog
-    assert '"Share a product": "Bagikan produk"' in catalog
-    english = client.get("/jsi18n/chat/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    catalog = client.get("/api/chat/i18n.js", {"lang": "id"}).content.decode()
+    assert '"Chat with us":"Chat dengan kami"' in catalog
+    assert '"Share a product":"Bagikan produk"' in catalog
+    english = client.get("/api/chat/i18n.js", {"lang": "en"}).content.decode()
     assert "Chat dengan kami" not in english
 
 

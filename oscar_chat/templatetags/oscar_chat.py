@@ -93,7 +93,7 @@ _currency_formats = currency_formats  # the admin's name for it
 def _catalog_url():
     catalog = conf.get("WIDGET_JS_CATALOG_URL")
     if catalog is None:
-        catalog = _reverse("javascript-catalog")
+        catalog = _reverse("oscar_chat_api:widget-catalog")  # the widget's words only (oscar_chat.jsi18n)
     if catalog and "?" not in catalog:
         # One URL per language, so that a browser may cache the catalog without mixing languages.
         catalog += "?" + urlencode({"lang": get_language()})

@@ -3,10 +3,19 @@ import { errorText } from "./client.js";
 
 let uidCounter = 0;
 
-/** Django's JavaScript catalog (/jsi18n/) if loaded. */
-export const _ = (s) => (typeof window.gettext === "function" ? window.gettext(s) : s);
-export const ngettext = (singular, plural, n) =>
-  typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
+// The widget's catalog (<api>/i18n.js: {plural, strings}), else Django's (the admin's), else English.
+const words = () => globalThis.window && window.OscarChat && window.OscarChat.i18n;
+export const _ = (s) => {
+  const i18n = words();
+  return i18n ? i18n.strings[s] || s : typeof window.gettext === "function" ? window.gettext(s) : s;
+};
+export const ngettext = (singular, plural, n) => {
+  const i18n = words();
+  const forms = i18n && i18n.strings[singular];
+  if (forms) return forms[i18n.plural(n)] || forms[0];
+  if (!i18n && typeof window.ngettext === "function") return window.ngettext(singular, plural, n);
+  return n === 1 ? singular : plural;
+};
 /** "%(name)s" placeholders, as interpolate(fmt, obj, true). */
 export const fmt = (s, values) => s.replace(/%\((\w+)\)s/g, (all, key) => (key in values ? String(values[key]) : all));
 export const uid = (prefix) => (prefix || "oc") + "-" + ++uidCounter;
