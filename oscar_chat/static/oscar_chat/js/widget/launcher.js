@@ -50,9 +50,9 @@ function label() {
   if (document.title !== title) document.title = title;
 }
 
-/** The launcher's state, told by the conversation once loaded. */
+// The launcher's state, told by the conversation once loaded; saved and refresh are shared with it.
 const launcher = {
-  cfg, root, button, nonce, storeKey,
+  cfg, root, button, nonce, storeKey, saved, refresh: () => refresh(),
   setUnread(n) {
     unread = Math.max(0, n || 0);
     badge.hidden = !unread;
