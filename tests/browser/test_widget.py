@@ -1125,3 +1125,24 @@ def test_outside_opening_hours_the_widget_says_when_the_shop_replies(shop, page,
     finally:
         hours.delete()
     assert errors == []
+
+
+def test_an_indonesian_customer_reads_the_panel_in_indonesian(shop, page, screenshot, errors):
+    # The words come from the widget's own catalog (<api>/i18n.js?lang=id), plurals included.
+    user = make_customer(shop)
+    room = open_room_for(shop, user, subject="Ukuran kemeja")
+    agent_says(shop, room["id"], "Ukuran M tersedia.")
+    sign_in(page, shop, user)
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "id", "url": shop.server.url}])
+    with page.expect_response(lambda r: "/api/chat/i18n.js?lang=id" in r.url) as catalog:
+        open_widget(page, shop)
+    assert catalog.value.status == 200
+    expect(page.locator(".oc-title")).to_have_text("Percakapan Anda")
+    expect(page.locator(".oc-room .oc-count")).to_have_text("1 belum dibaca")
+    expect(page.locator(".oc-continue")).to_contain_text("Lanjutkan")
+    page.locator(".oc-continue").click()
+    expect(page.get_by_role("textbox", name="Pesan")).to_have_attribute("placeholder", "Tulis pesan…")
+    expect(widget_log(page).locator(".oc-msg-text")).to_have_text(["When does my order arrive?", "Ukuran M tersedia."])
+    expect(widget_log(page).locator(".oc-day")).to_have_text("Hari ini")
+    shot(screenshot, "widget-indonesian")
+    assert errors == []

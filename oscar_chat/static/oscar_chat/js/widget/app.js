@@ -584,7 +584,7 @@ export function start(launcher) {
   }
   const chat = {
     client, toggle, open, close,
-    ask: (productId) => ask(productId),
+    ask,
   };
   if (launcher.restore && ui.ask) ask(ui.ask);
   else if (launcher.restore && saved.open) open(false);
