@@ -8,7 +8,9 @@ import pytest
 from oscar_chat.jsi18n import widget_msgids
 
 pytestmark = pytest.mark.django_db
-SCRIPT = re.compile(r"^\(window\.OscarChat = window\.OscarChat \|\| \{\}\)\.i18n = \{plural: \(n\) => \+\((.*)\), strings: (.*)\};\n$")
+SCRIPT = re.compile(
+    r"^\(window\.OscarChat = window\.OscarChat \|\| \{\}\)\.i18n = \{plural: \(n\) => \+\((.*)\), strings: (.*)\};\n$"
+)
 
 
 def catalog(client, **query):
