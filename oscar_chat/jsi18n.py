@@ -1,13 +1,18 @@
-"""The widget's translations: only the words its scripts use, in one language, as a small script.
+"""The widget's translations: only the words its scripts use, in one language, as JSON.
 
 Django's ``JavaScriptCatalog`` ships its gettext library, the locale's formats and every
 ``djangojs`` string of the app, the admin's included; a customer's panel needs a dictionary of
 its own words and the plural rule. Which words: the ``_("…")`` and ``ngettext("…", "…")`` calls
 of the static files the widget loads (``js/widget/``, ``js/chat/``), read once per process, so the
-list cannot drift from the code. ``ui.js`` reads ``window.OscarChat.i18n``; a string missing from
-it is shown in English.
+list cannot drift from the code. The launcher fetches it with the panel; ``ui.js`` reads it from
+``window.OscarChat.i18n``, and a string missing from it is shown in English.
+
+The plural rule travels as data, not code (no ``eval`` under a Content Security Policy): the form
+index of 0…199, one digit each. gettext's rules depend on ``n``'s last two digits past 100, so the
+client reads ``n >= 200`` as ``100 + n % 100``.
 """
 
+import gettext
 import hashlib
 import json
 import re
@@ -15,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.i18n import JavaScriptCatalog
@@ -46,8 +51,16 @@ def _language(request: HttpRequest) -> tuple[str, bool]:
     return translation.get_language(), False
 
 
+@lru_cache(maxsize=32)
+def plural_table(expression: str | None) -> str:
+    """The form index of n = 0…199 under a gettext ``Plural-Forms`` expression (English's without one)."""
+    rule = gettext.c2py(expression or "(n != 1)")
+    table = "".join(str(rule(n)) for n in range(200))
+    return "0" if set(table) == {"0"} else table
+
+
 class WidgetCatalogView(JavaScriptCatalog):
-    """``GET <api root>i18n.js?lang=id``: ``window.OscarChat.i18n = {plural, strings}``, cached and ETagged."""
+    """``GET <api root>i18n?lang=id``: ``{"plural": "0…", "strings": {…}}``, private, cached and ETagged."""
 
     packages = ["oscar_chat"]
 
@@ -70,14 +83,12 @@ class WidgetCatalogView(JavaScriptCatalog):
             for msgid, text in sorted(context["catalog"].items())
             if msgid in wanted and text != msgid and (not isinstance(text, list) or any(text))
         }
-        # The Plural-Forms expression, as Django's own catalog runs it: a number or a boolean.
-        plural = context["plural"] or "(n != 1)"
-        body = (
-            "(window.OscarChat = window.OscarChat || {}).i18n = {plural: (n) => +(%s), strings: %s};\n"
-            % (plural, json.dumps(strings, ensure_ascii=False, separators=(",", ":")))
-        ).encode()
-        response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+        response = JsonResponse(
+            {"plural": plural_table(context["plural"]), "strings": strings},
+            json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+        )
         response["Content-Language"] = translation.get_language()
-        response["ETag"] = '"%s"' % hashlib.sha256(body).hexdigest()[:20]
-        patch_cache_control(response, public=True, max_age=3600)
+        response["ETag"] = '"%s"' % hashlib.sha256(response.content).hexdigest()[:20]
+        # An API answer is private (API.md); the browser keeps it an hour, then revalidates.
+        patch_cache_control(response, private=True, max_age=3600)
         return get_conditional_response(self.request, etag=response["ETag"], response=response)

@@ -89,7 +89,7 @@ def page_cost(client, customer):
     catalogs = {}
     for language, _name in settings.LANGUAGES:
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        response = client.get(config["catalogUrl"].split("?")[0], {"lang": language})
+        response = client.get(config["wordsUrl"].split("?")[0], {"lang": language})
         assert response.status_code == 200
         catalogs[language] = gzipped(response.content)
     return closed, styles, first, on_use, catalogs

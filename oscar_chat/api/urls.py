@@ -33,8 +33,8 @@ urlpatterns = [
     re_path(rf"^{PRODUCT}/basket/?$", views.ProductBasketView.as_view(), name="product-basket"),
     re_path(rf"^{PRODUCT}/wishlist/?$", views.ProductWishlistView.as_view(), name="product-wishlist"),
     re_path(r"^vouchers/(?P<code>[^/]{1,128})/basket/?$", views.VoucherBasketView.as_view(), name="voucher-basket"),
-    # Not an API answer: the widget's words in one language (oscar_chat.jsi18n), public and cached.
-    re_path(r"^i18n\.js$", jsi18n.WidgetCatalogView.as_view(), name="widget-catalog"),
+    # The widget's words in one language (oscar_chat.jsi18n): JSON, private, kept an hour.
+    re_path(r"^i18n/?$", jsi18n.WidgetCatalogView.as_view(), name="widget-catalog"),
     re_path(
         r"^schema/?$",
         never_cache(

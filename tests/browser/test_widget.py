@@ -1128,13 +1128,13 @@ def test_outside_opening_hours_the_widget_says_when_the_shop_replies(shop, page,
 
 
 def test_an_indonesian_customer_reads_the_panel_in_indonesian(shop, page, screenshot, errors):
-    # The words come from the widget's own catalog (<api>/i18n.js?lang=id), plurals included.
+    # The words come from the widget's own catalog (<api>/i18n?lang=id), plurals included.
     user = make_customer(shop)
     room = open_room_for(shop, user, subject="Ukuran kemeja")
     agent_says(shop, room["id"], "Ukuran M tersedia.")
     sign_in(page, shop, user)
     page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "id", "url": shop.server.url}])
-    with page.expect_response(lambda r: "/api/chat/i18n.js?lang=id" in r.url) as catalog:
+    with page.expect_response(lambda r: "/api/chat/i18n?lang=id" in r.url) as catalog:
         open_widget(page, shop)
     assert catalog.value.status == 200
     expect(page.locator(".oc-title")).to_have_text("Percakapan Anda")

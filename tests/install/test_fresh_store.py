@@ -202,8 +202,8 @@ def test_the_widget_is_on_a_storefront_page_with_its_static_files(server):
     config = json.loads(
         re.search(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', page.text, re.S).group(1)
     )
-    assert config["catalogUrl"].startswith("/api/chat/i18n.js?lang=")
-    assert httpx.get(f"{server}{config['catalogUrl']}").status_code == 200
+    assert config["wordsUrl"].startswith("/api/chat/i18n?lang=")
+    assert httpx.get(f"{server}{config['wordsUrl']}").status_code == 200
 
 
 def test_the_agent_opens_the_conversation_in_the_admin(server):

@@ -23,7 +23,7 @@ test("placeholders as Django's interpolate(…, true)", () => {
   assert.equal(fmt("%(missing)s stays", {}), "%(missing)s stays");
 });
 
-test("the widget's catalog (<api>/i18n.js) translates, plurals by its rule; English without it", () => {
+test("the widget's catalog (<api>/i18n) translates, plurals by its rule; English without it", () => {
   globalThis.window = /** @type {any} */ ({});
   try {
     assert.equal(_("Send"), "Send");

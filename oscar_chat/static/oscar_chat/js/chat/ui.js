@@ -3,7 +3,7 @@ import { errorText } from "./client.js";
 
 let uidCounter = 0;
 
-// The widget's catalog (<api>/i18n.js: {plural, strings}), else Django's (the admin's), else English.
+// The widget's catalog (<api>/i18n, set by the launcher: {plural, strings}), else Django's (the admin's), else English.
 const words = () => globalThis.window && window.OscarChat && window.OscarChat.i18n;
 export const _ = (s) => {
   const i18n = words();
