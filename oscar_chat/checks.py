@@ -10,8 +10,6 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from . import conf
-
 # Oscar's apps the chat reads and writes (by label, so that forked apps count).
 OSCAR_APP_LABELS = ("oscar", "catalogue", "partner", "basket", "order", "wishlists")
 
@@ -200,20 +198,5 @@ def check_translation(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                 id="oscar_chat.W005",
             )
         )
-    if conf.get("WIDGET_JS_CATALOG_URL") is None:
-        try:
-            reverse("javascript-catalog")
-        except NoReverseMatch:
-            messages.append(
-                Warning(
-                    'No URL is named "javascript-catalog": the widget cannot load its translations and shows '
-                    "untranslated text.",
-                    hint=_hint(
-                        'Add path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog") to '
-                        'the URLconf, or set OSCAR_CHAT_WIDGET_JS_CATALOG_URL ("" for none).',
-                        "oscar_chat.W006",
-                    ),
-                    id="oscar_chat.W006",
-                )
-            )
+    # W006 (no Django JavaScript catalog) is retired: the widget's own comes with the API (oscar_chat.jsi18n).
     return messages

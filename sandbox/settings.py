@@ -197,8 +197,6 @@ OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]
 TIME_ZONE = "Asia/Jakarta"
-# The widget loads a catalog of its own words only (sandbox/urls.py), not the whole site's.
-OSCAR_CHAT_WIDGET_JS_CATALOG_URL = "/jsi18n/chat/"
 USE_I18N = True
 USE_TZ = True
 

@@ -15,12 +15,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Cached by browsers: the widget asks for it with ?lang=<language>, one URL per language.
     path("jsi18n/", cache_control(max_age=3600)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
-    # The widget's words only: an Indonesian customer downloads 3.8 KB instead of 5.1 (gzipped).
-    path(
-        "jsi18n/chat/",
-        cache_control(max_age=3600)(JavaScriptCatalog.as_view(packages=["oscar_chat"])),
-        name="oscar-chat-catalog",
-    ),
     path("admin/", admin.site.urls),
     path("api/chat/", include("oscar_chat.api.urls")),
     path("api/auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),

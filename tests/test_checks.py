@@ -52,8 +52,7 @@ def test_a_sound_store_has_no_chat_issues():
 
 @override_settings(**SOUND, ROOT_URLCONF="tests.urls_without_api", OSCAR_CHAT_WIDGET_JS_CATALOG_URL=None)
 def test_the_api_not_mounted_is_an_error():
-    # The URLconf without the API has no jsi18n either: W006 comes with it.
-    assert _chat_issues() == ["oscar_chat.E001", "oscar_chat.W006"]
+    assert _chat_issues() == ["oscar_chat.E001"]
 
 
 def test_oscar_apps_missing_stop_the_store_with_a_clear_error(tmp_path):
@@ -146,8 +145,7 @@ def test_indonesian_without_locale_middleware_is_a_warning():
         assert _chat_issues() == []
 
 
-def test_no_javascript_catalog_is_a_warning():
+def test_a_store_without_django_s_javascript_catalog_is_sound():
+    # The widget's catalog comes with the API (oscar_chat.jsi18n): nothing else to mount.
     with override_settings(**SOUND, ROOT_URLCONF="tests.urls_without_jsi18n", OSCAR_CHAT_WIDGET_JS_CATALOG_URL=None):
-        assert _chat_issues() == ["oscar_chat.W006"]
-    with override_settings(**SOUND, ROOT_URLCONF="tests.urls_without_jsi18n", OSCAR_CHAT_WIDGET_JS_CATALOG_URL=""):
         assert _chat_issues() == []

@@ -23,12 +23,13 @@ from django.contrib.staticfiles import finders
 pytestmark = pytest.mark.django_db
 
 CLOSED_BUDGET = 5 * 1024
-# Issue #12's goal for everything opened. Not met (docs/widget.md, "Budget"): in source form the
-# panel's features come to about 38 KB with the Indonesian catalog, and even bundled and minified
-# by a build step they would be about 25 KB. The goal is kept as a strict expected failure that
-# turns red when met; the ceiling below keeps the panel from growing unnoticed.
+# Issue #12's goal for everything opened. Not met (docs/widget.md, "Budget"): with the features
+# in source form (readable modules, no build step) the panel comes to about 36.5 KB with the
+# Indonesian catalog; without a single comment it would still be about 33 KB, and bundled and
+# minified by a build step about 25 KB. The goal is kept as a strict expected failure that turns
+# red when met; the ceiling below keeps the panel from growing unnoticed.
 OPENED_GOAL = 22 * 1024
-OPENED_CEILING = 39 * 1024
+OPENED_CEILING = 37 * 1024
 CONFIG = re.compile(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', re.DOTALL)
 STATIC_IMPORT = re.compile(r'\bfrom\s*"(\.{1,2}/[^"]+\.js)"')
 DYNAMIC_IMPORT = re.compile(r'\bimport\(\s*"(\.{1,2}/[^"]+\.js)"\s*\)')
@@ -88,7 +89,7 @@ def page_cost(client, customer):
     catalogs = {}
     for language, _name in settings.LANGUAGES:
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        response = client.get(config["catalogUrl"].split("?")[0], {"lang": language})
+        response = client.get(config["wordsUrl"].split("?")[0], {"lang": language})
         assert response.status_code == 200
         catalogs[language] = gzipped(response.content)
     return closed, styles, first, on_use, catalogs

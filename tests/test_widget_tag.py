@@ -50,7 +50,7 @@ def test_a_visitor_gets_the_widget_with_a_sign_in_link_back_to_the_page(client, 
     assert config["appUrl"] == "/static/oscar_chat/js/widget/app.js" and finders.find("oscar_chat/js/widget/app.js")
     for url in config["css"]:
         assert finders.find(url.removeprefix("/static/")), url
-    assert config["catalogUrl"] == "/jsi18n/chat/?lang=en"  # the sandbox's catalog of the chat's words
+    assert (config["wordsUrl"], config["catalogUrl"]) == ("/api/chat/i18n?lang=en", None)  # the widget's own words
     assert config["strings"]["chat"] == "Chat with us"
     # Nothing from another host.
     assert not re.search(r'oscar_chat[^"]*"[^>]*https?://', html)
@@ -126,17 +126,27 @@ def test_an_indonesian_page_asks_for_the_indonesian_catalog(client, oscar_site):
     response = client.get("/catalogue/")
     config = widget_config(response)
     assert config["language"] == "id"
-    assert config["catalogUrl"] == "/jsi18n/chat/?lang=id"
+    assert config["wordsUrl"] == "/api/chat/i18n?lang=id"
     # The launcher's words come translated with the page: it needs no catalog while closed.
     assert config["strings"]["chat"] == "Chat dengan kami"
 
 
 def test_the_widget_strings_are_shipped_in_indonesian(client):
-    catalog = client.get("/jsi18n/chat/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
-    assert '"Chat with us": "Chat dengan kami"' in catalog
-    assert '"Share a product": "Bagikan produk"' in catalog
-    english = client.get("/jsi18n/chat/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    strings = client.get("/api/chat/i18n", {"lang": "id"}).json()["strings"]
+    assert strings["Chat with us"] == "Chat dengan kami"
+    assert strings["Share a product"] == "Bagikan produk"
+    english = client.get("/api/chat/i18n", {"lang": "en"}).content.decode()
     assert "Chat dengan kami" not in english
+
+
+def test_a_store_may_name_a_script_catalog_instead_or_none(client, oscar_site, settings):
+    # e.g. Django's JavaScriptCatalog, which the launcher loads as a script (ui.js reads window.gettext)
+    settings.OSCAR_CHAT_WIDGET_JS_CATALOG_URL = "/jsi18n/"
+    config = widget_config(client.get("/catalogue/"))
+    assert (config["wordsUrl"], config["catalogUrl"]) == (None, "/jsi18n/?lang=en")
+    settings.OSCAR_CHAT_WIDGET_JS_CATALOG_URL = ""
+    config = widget_config(client.get("/catalogue/"))
+    assert (config["wordsUrl"], config["catalogUrl"]) == (None, None)
 
 
 def test_the_panel_does_not_reopen_by_itself_on_the_sign_in_and_basket_pages(client, oscar_site):

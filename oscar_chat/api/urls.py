@@ -4,6 +4,7 @@ from django.urls import re_path
 from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
+from .. import jsi18n
 from . import operations, views
 
 app_name = "oscar_chat_api"
@@ -32,6 +33,8 @@ urlpatterns = [
     re_path(rf"^{PRODUCT}/basket/?$", views.ProductBasketView.as_view(), name="product-basket"),
     re_path(rf"^{PRODUCT}/wishlist/?$", views.ProductWishlistView.as_view(), name="product-wishlist"),
     re_path(r"^vouchers/(?P<code>[^/]{1,128})/basket/?$", views.VoucherBasketView.as_view(), name="voucher-basket"),
+    # The widget's words in one language (oscar_chat.jsi18n): JSON, private, kept an hour.
+    re_path(r"^i18n/?$", jsi18n.WidgetCatalogView.as_view(), name="widget-catalog"),
     re_path(
         r"^schema/?$",
         never_cache(

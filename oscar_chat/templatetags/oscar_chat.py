@@ -90,14 +90,16 @@ def currency_formats():
 _currency_formats = currency_formats  # the admin's name for it
 
 
-def _catalog_url():
+def _catalog_urls() -> dict[str, str | None]:
+    """``wordsUrl``: the widget's own words (JSON, oscar_chat.jsi18n); ``catalogUrl``: a script catalog
+    the store names instead (``OSCAR_CHAT_WIDGET_JS_CATALOG_URL``, e.g. Django's ``JavaScriptCatalog``).
+    One URL per language, so that a browser may cache it without mixing languages."""
     catalog = conf.get("WIDGET_JS_CATALOG_URL")
-    if catalog is None:
-        catalog = _reverse("javascript-catalog")
-    if catalog and "?" not in catalog:
-        # One URL per language, so that a browser may cache the catalog without mixing languages.
-        catalog += "?" + urlencode({"lang": get_language()})
-    return catalog or None
+    key = "wordsUrl" if catalog is None else "catalogUrl"
+    url = _reverse("oscar_chat_api:widget-catalog") if catalog is None else catalog
+    if url and "?" not in url:
+        url += "?" + urlencode({"lang": get_language()})
+    return {"wordsUrl": None, "catalogUrl": None, key: url or None}
 
 
 def widget_config(request):
@@ -134,7 +136,7 @@ def _widget_config(request):
         # Loaded on the first open (ES modules; the relative imports of app.js follow it).
         "appUrl": static("oscar_chat/js/widget/app.js"),
         "css": [static("oscar_chat/css/chat-ui.css"), static("oscar_chat/css/widget.css")],
-        "catalogUrl": _catalog_url(),
+        **_catalog_urls(),
         # The launcher's own words, so that it needs no catalog while closed.
         "strings": {
             "chat": gettext("Chat with us"),

@@ -690,14 +690,14 @@ def test_just_type_the_first_message_and_continue_goes_where_replies_wait(shop, 
     continue_button = page.get_by_role("button", name=re.compile("^Continue"))
     expect(continue_button).to_contain_text("Is the Gayo coffee freshly roasted?")
     assert other["id"] != first.pk
-    # Buttons look like buttons: a filled primary and an outlined secondary, not text fields.
+    # Buttons look like buttons: a filled primary and an outlined secondary, not text fields. (The list
+    # may still redraw for the reply that just came: to_have_css waits for the drawn buttons.)
     for button in (continue_button, page.get_by_role("button", name="New conversation")):
-        style = button.evaluate(
-            "b => { const s = getComputedStyle(b); return [s.cursor, s.borderRadius, s.textAlign] }"
-        )
-        assert style[0] == "pointer" and style[1] != "0px"
-    background = continue_button.evaluate("b => getComputedStyle(b).backgroundColor")
-    assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+        expect(button).to_have_css("cursor", "pointer")
+        expect(button).not_to_have_css("border-radius", "0px")
+    expect(continue_button).not_to_have_css(
+        "background-color", re.compile(r"^(rgba\(0, 0, 0, 0\)|rgb\(255, 255, 255\))$")
+    )
     shot(screenshot, f"widget-continue-{'phone' if viewport else 'desktop'}")
     continue_button.click()
     expect(widget_log(page).locator(".oc-theirs .oc-msg-text")).to_have_text(["Roasted every Monday."])
@@ -1124,4 +1124,25 @@ def test_outside_opening_hours_the_widget_says_when_the_shop_replies(shop, page,
         shot(screenshot, "widget-presence-closed-hours-phone")
     finally:
         hours.delete()
+    assert errors == []
+
+
+def test_an_indonesian_customer_reads_the_panel_in_indonesian(shop, page, screenshot, errors):
+    # The words come from the widget's own catalog (<api>/i18n?lang=id), plurals included.
+    user = make_customer(shop)
+    room = open_room_for(shop, user, subject="Ukuran kemeja")
+    agent_says(shop, room["id"], "Ukuran M tersedia.")
+    sign_in(page, shop, user)
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "id", "url": shop.server.url}])
+    with page.expect_response(lambda r: "/api/chat/i18n?lang=id" in r.url) as catalog:
+        open_widget(page, shop)
+    assert catalog.value.status == 200
+    expect(page.locator(".oc-title")).to_have_text("Percakapan Anda")
+    expect(page.locator(".oc-room .oc-count")).to_have_text("1 belum dibaca")
+    expect(page.locator(".oc-continue")).to_contain_text("Lanjutkan")
+    page.locator(".oc-continue").click()
+    expect(page.get_by_role("textbox", name="Pesan")).to_have_attribute("placeholder", "Tulis pesan…")
+    expect(widget_log(page).locator(".oc-msg-text")).to_have_text(["When does my order arrive?", "Ukuran M tersedia."])
+    expect(widget_log(page).locator(".oc-day")).to_have_text("Hari ini")
+    shot(screenshot, "widget-indonesian")
     assert errors == []

@@ -6,6 +6,7 @@ Oscar's "Building your own shop" settings, then the code blocks of docs/install.
 the files their captions name: if the page drifts from what works, this test fails.
 """
 
+import json
 import os
 import re
 import shutil
@@ -197,7 +198,12 @@ def test_the_widget_is_on_a_storefront_page_with_its_static_files(server):
     assert scripts
     for script in scripts:
         assert httpx.get(f"{server}{script}").status_code == 200, script
-    assert httpx.get(f"{server}/jsi18n/").status_code == 200
+    # Its translations come with the API: nothing else mounted.
+    config = json.loads(
+        re.search(r'<script id="oscar-chat-config" type="application/json">(.*?)</script>', page.text, re.S).group(1)
+    )
+    assert config["wordsUrl"].startswith("/api/chat/i18n?lang=")
+    assert httpx.get(f"{server}{config['wordsUrl']}").status_code == 200
 
 
 def test_the_agent_opens_the_conversation_in_the_admin(server):

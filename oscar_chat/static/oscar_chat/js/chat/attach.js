@@ -1,8 +1,8 @@
-/* oscar_chat: files into a conversation (widget and admin composer): pick, paste, drop; each
-   file checked against the store's limits and refused in words, else sent by the Conversation. */
+/* oscar_chat: files into a conversation (widget and admin): pick, paste, drop; refused in words
+   before any upload when over the store's limits. */
 import { _, fmt, formatSize } from "./ui.js";
 
-/** Why the file cannot be sent, in words, or null. limits: {maxUploadSize, fileTypes, imageTypes} */
+// limits: {maxUploadSize, fileTypes, imageTypes}
 export function refusal(file, limits) {
   if (file.size > limits.maxUploadSize)
     return fmt(_("“%(name)s” is %(size)s; files may be at most %(limit)s."), { name: file.name, size: formatSize(file.size), limit: formatSize(limits.maxUploadSize) });
@@ -13,12 +13,7 @@ export function refusal(file, limits) {
 
 export const messageTypeFor = (file, limits) => (file.type.startsWith("image/") && limits.imageTypes.includes(file.type) ? "IMAGE" : "FILE");
 
-/**
- * fileInput (opened by pick, if given), paste into input, drop on dropZone; send(file, type) sends
- * one, report(refusals) shows what was refused ([] clears it). Returns attach(files).
- * @param {{limits: any, input: HTMLElement, dropZone: HTMLElement, fileInput: HTMLInputElement,
- *   pick?: HTMLElement, send: (file: File, type: string) => void, report: (refused: string[]) => void}} o
- */
+/** report([]) clears the refusals. Returns attach(files). @param {ChatAttachOptions} o */
 export function wireAttachments(o) {
   const attach = (files) => {
     const refused = [];

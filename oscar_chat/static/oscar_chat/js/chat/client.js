@@ -16,11 +16,7 @@ function query(params) {
   return parts.length ? "?" + parts.join("&") : "";
 }
 
-/**
- * The first message of a DRF error: {"detail": …} or {"field": ["…"]}.
- * @param {any} body
- * @returns {string}
- */
+/** The first message of a DRF error: {"detail": …} or {"field": ["…"]}. @returns {string} */
 export function errorText(body) {
   if (!body || typeof body !== "object") return "";
   if (typeof body.detail === "string") return body.detail;
@@ -38,13 +34,21 @@ export function newClientId() {
   return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
 }
 
-/**
- * @typedef {Error & {status: number, body: any, retryAfter: number | null}} ApiError
- */
+const parse = (text) => {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch (e) {
+    return null;
+  }
+};
 
+/** @returns {ChatApiError} */
 function apiError(message, status, body, retryAfter) {
-  return Object.assign(new Error(message), { status, body, retryAfter: retryAfter || null });
+  return Object.assign(new Error(message), { status, body, retryAfter: parseInt(retryAfter || "", 10) || null });
 }
+
+// An answer that is not 2xx, from fetch or XHR.
+const failure = (status, statusText, data, retryAfter) => apiError(errorText(data) || statusText || "HTTP " + status, status, data, retryAfter);
 
 export class Client {
   constructor(options = {}) {
@@ -73,10 +77,7 @@ export class Client {
     return cookie(this.csrfCookie) || this.csrfToken; // the cookie: rotated at sign-in
   }
 
-  /**
-   * @param {string} method @param {string} path @param {any} [body] @param {Record<string, any>} [params]
-   * @returns {Promise<any>}
-   */
+  /** @param {string} method @param {string} path @param {any} [body] @param {Record<string, any>} [params] */
   async request(method, path, body, params) {
     const headers = { Accept: "application/json" };
     if (method !== "GET") headers["X-CSRFToken"] = this._csrf();
@@ -89,19 +90,12 @@ export class Client {
     } catch (cause) {
       throw apiError((cause && cause.message) || "Network error", 0, null);
     }
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch (e) {
-      data = null;
-    }
+    const data = parse(await response.text());
     if (response.ok) return data;
-    throw apiError(errorText(data) || response.statusText || "HTTP " + response.status, response.status, data,
-      parseInt(response.headers.get("Retry-After") || "", 10));
+    throw failure(response.status, response.statusText, data, response.headers.get("Retry-After"));
   }
 
-  /** False for a message already delivered (replayed or polled twice). */
+  // False for a message already delivered (replayed or polled twice).
   _remember(m) {
     if (!m || m.id == null) return true;
     if (!(m.room in this._lastIds) || m.id > this._lastIds[m.room]) this._lastIds[m.room] = m.id;
@@ -134,12 +128,8 @@ export class Client {
     this._remember(message);
     return message;
   }
-  /**
-   * A file as IMAGE or FILE (multipart), with upload progress (fetch has none: XHR).
-   * @param {number} roomId @param {File} file @param {{message_type: string, client_id: string, message?: string}} data
-   * @param {(fraction: number) => void} [onProgress]
-   * @returns {Promise<any>}
-   */
+  // Multipart, with upload progress: XHR, as fetch has none.
+  /** @param {number} roomId @param {File} file @param {Record<string, any>} data @param {(fraction: number) => void} [onProgress] @returns {Promise<any>} */
   upload(roomId, file, data, onProgress) {
     return new Promise((resolve, reject) => {
       const form = new FormData();
@@ -153,18 +143,11 @@ export class Client {
         if (onProgress && event.lengthComputable) onProgress(event.loaded / event.total);
       };
       xhr.onload = () => {
-        let body = null;
-        try {
-          body = JSON.parse(xhr.responseText);
-        } catch (e) {
-          body = null;
-        }
+        const body = parse(xhr.responseText);
         if (xhr.status >= 200 && xhr.status < 300) {
           this._remember(body);
           resolve(body);
-        } else
-          reject(apiError(errorText(body) || "HTTP " + xhr.status, xhr.status, body,
-            parseInt(xhr.getResponseHeader("Retry-After") || "", 10)));
+        } else reject(failure(xhr.status, "", body, xhr.getResponseHeader("Retry-After")));
       };
       xhr.onerror = () => reject(apiError("Network error", 0, null));
       xhr.send(form);
@@ -176,7 +159,7 @@ export class Client {
   markRead(id) {
     return this.request("POST", "rooms/" + id + "/read");
   }
-  /** "typing" at most once per typingInterval; "stopped" only after "typing". */
+  // "typing" at most once per typingInterval; "stopped" only after "typing".
   typing(id, isTyping) {
     const now = Date.now();
     const last = this._typingSent[id] || 0;
@@ -209,8 +192,6 @@ export class Client {
     return newClientId();
   }
 
-  // Events
-
   on(name, fn) {
     (this._handlers[name] = this._handlers[name] || []).push(fn);
     return this;
@@ -239,12 +220,12 @@ export class Client {
     this.emit(name, data);
   }
 
-  /** The room on screen, whose messages polling fetches. */
+  // The room on screen, whose messages polling fetches.
   watch(roomId) {
     this.watching = roomId || null;
   }
 
-  /** One EventSource per client (per tab), resumed by Last-Event-ID; polling when it cannot stream. */
+  // One EventSource per client (per tab), resumed by last_event_id; polling when it cannot stream.
   connect(options = {}) {
     if (options.room) this.room = options.room;
     this._wanted = true;
@@ -284,13 +265,8 @@ export class Client {
     for (const name of EVENTS)
       source.addEventListener(name, (event) => {
         if (event.lastEventId) this.lastEventId = event.lastEventId;
-        let data = null;
-        try {
-          data = event.data ? JSON.parse(event.data) : null;
-        } catch (e) {
-          return;
-        }
-        this._deliver(name, data);
+        const data = parse(event.data);
+        if (data || !event.data) this._deliver(name, data); // not a malformed one
       });
     source.onerror = () => {
       // Tickets are single-use: reconnect with a fresh one.
@@ -332,7 +308,7 @@ export class Client {
     this._pollTimer = null;
   }
 
-  /** Changed rooms become "room" events; new messages of the watched room "message" events. */
+  // Changed rooms become "room" events, new messages of the watched room "message" events.
   async poll() {
     const rooms = this.request("GET", "rooms").then((page) => {
       for (const room of page.results || []) {

@@ -1,30 +1,16 @@
-/* oscar_chat: one conversation's state and behaviour, shared by the widget and the admin.
-   No DOM here: a view listens to the changes and draws them. */
+/* oscar_chat: one conversation's state and behaviour (widget and admin). No DOM: views draw
+   its changes. Types: types/chat.d.ts. */
 import { TIMINGS } from "./timings.js";
-
-/**
- * @typedef {{id: number | null, room: number, sender: any, message: string, message_type: string,
- *   product?: any, order?: any, voucher?: any, attachment?: any, is_read?: boolean, created_at: string, client_id?: string | null}} Message
- * @typedef {"sent" | "sending" | "queued" | "failed"} Status
- * @typedef {{key: string, message: Message, mine: boolean, status: Status, error?: any,
- *   data?: Record<string, any>, file?: File, progress?: number}} Item
- * @typedef {{type: string, item?: Item, index?: number, items?: Item[]}} Change
- * @typedef {{getItem(key: string): string | null, setItem(key: string, value: string): void, removeItem(key: string): void}} Storage
- */
 
 const UNSENT = ["sending", "queued", "failed"];
 
 const keyOf = (m) => (m.id != null ? "id:" + m.id : "c:" + m.client_id);
 
-/** A network failure or an outage: worth trying again by itself. */
+// A network failure or an outage: worth trying again by itself.
 export const isTransient = (error) => !error || !error.status || error.status >= 500 || error.status === 429;
 
 export class Conversation {
-  /**
-   * @param {{client: any, roomId: number, me: any, isMine?: (m: Message) => boolean,
-   *   isPeerReader?: (reader: any) => boolean, canRead?: () => boolean, storage?: Storage | null,
-   *   timings?: typeof TIMINGS}} options
-   */
+  /** @param {ChatConversationOptions} options */
   constructor(options) {
     this.client = options.client;
     this.roomId = options.roomId;
@@ -43,7 +29,6 @@ export class Conversation {
     this.seenUpTo = 0;
     this.typingName = null;
     this.flushing = false;
-    /** @type {number} */
     this.resendDelay = this.t.resendFirst;
     this._listeners = [];
     this._timers = {};
@@ -71,9 +56,7 @@ export class Conversation {
     this.destroyed = true;
   }
 
-  // Loading
-
-  /** The newest page (or the one the page was rendered with). */
+  // The newest page, or the one the page was rendered with.
   async load(initial) {
     const data = initial || (await this.client.getRoom(this.roomId));
     if (this.destroyed) return;
@@ -90,7 +73,7 @@ export class Conversation {
     return data;
   }
 
-  /** Everything since the page: after a reconnect or a reset of the stream. */
+  // After a reconnect or a reset of the stream.
   async refresh() {
     const data = await this.client.getRoom(this.roomId);
     for (const m of data.results || []) this.receive(m);
@@ -123,7 +106,7 @@ export class Conversation {
     return { key: keyOf(m), message: m, mine: this.isMine(m), status: "sent" };
   }
 
-  /** The item of a message: by id, or one's own unsent one by client_id. */
+  // By id, or one's own unsent copy by client_id.
   _find(m) {
     return this.items.find(
       (item) => (m.id != null && item.message.id === m.id) ||
@@ -131,15 +114,13 @@ export class Conversation {
     );
   }
 
-  /** Where a sent message belongs: in id order, before one's own unsent ones. */
+  // In id order, before one's own unsent ones.
   _indexFor(id) {
     let index = this.items.findIndex((item) => item.status !== "sent" || (item.message.id != null && item.message.id > id));
     return index < 0 ? this.items.length : index;
   }
 
-  // Events from the stream or polling
-
-  /** A message of this room: added once, or replacing one's own pending copy. */
+  // From the stream, polling or an answer: added once, or replacing one's own pending copy.
   receive(m) {
     if (!m || m.room !== this.roomId) return false;
     const known = this._find(m);
@@ -147,16 +128,15 @@ export class Conversation {
       const wasUnsent = known.status !== "sent";
       Object.assign(known, { message: m, status: "sent", error: null, progress: undefined });
       if (wasUnsent) this._saveOutbox();
-      // A confirmed message takes its place in id order.
       const from = this.items.indexOf(known);
       this.items.splice(from, 1);
-      const to = this._indexFor((m.id));
+      const to = this._indexFor(m.id);
       this.items.splice(to, 0, known);
       this._emit(from === to ? { type: "update", item: known } : { type: "move", item: known, index: to });
       return false;
     }
     const item = this._item(m);
-    const index = this._indexFor((m.id));
+    const index = this._indexFor(m.id);
     this.items.splice(index, 0, item);
     this._emit({ type: "add", item, index });
     if (!item.mine) {
@@ -174,7 +154,7 @@ export class Conversation {
     this.markReadSoon();
   }
 
-  /** The other side read up to last_read_id: "Seen". */
+  // The other side read up to last_read_id: "Seen".
   read(event) {
     if (!event || event.room !== this.roomId || !this.isPeerReader(event.reader)) return;
     if (event.last_read_id > this.seenUpTo) {
@@ -183,18 +163,16 @@ export class Conversation {
     }
   }
 
-  /** Whether the other side has read this (one's own) message. */
   isSeen(item) {
     return item.mine && item.status === "sent" && !!item.message.id && (!!item.message.is_read || item.message.id <= this.seenUpTo);
   }
 
-  /** The newest of one's own sent messages: the one that says "Sent" or "Seen". */
+  // The one that says "Sent" or "Seen".
   lastSent() {
     for (let i = this.items.length - 1; i >= 0; i--) if (this.items[i].mine && this.items[i].status === "sent") return this.items[i];
     return null;
   }
 
-  /** Someone else typing (an event), or null. */
   peerTyping(event) {
     if (event && (event.room !== this.roomId || (this.me && event.user && event.user.id === this.me.id))) return;
     const name = event && event.is_typing ? (event.user && event.user.name) || "" : null;
@@ -204,8 +182,6 @@ export class Conversation {
     this.typingName = name;
     this._emit({ type: "typing" });
   }
-
-  // Reading
 
   markReadSoon() {
     this._later("read", () => this.markRead(), this.t.markReadDelay);
@@ -225,9 +201,7 @@ export class Conversation {
     }
   }
 
-  // Typing
-
-  /** The composer's text changed. */
+  // The composer's text changed.
   typed(text) {
     if (!text.trim()) return this.stopTyping();
     this.client.typing(this.roomId, true);
@@ -239,13 +213,8 @@ export class Conversation {
     this.client.typing(this.roomId, false);
   }
 
-  // Sending: shown at once, kept in the outbox until the API has it, sent in order.
-
-  /**
-   * @param {{message?: string, message_type?: string, product_id?: number, product?: any, file?: File,
-   *   order_number?: string, order?: any, voucher_code?: string, voucher?: any}} data
-   * @returns {Item}
-   */
+  // Shown at once, kept in the outbox until the API has it, sent in order.
+  /** @param {ChatDraft} data @returns {ChatItem} */
   send(data) {
     const type = data.message_type || "TEXT";
     const clientId = this.client.newClientId();
@@ -255,7 +224,7 @@ export class Conversation {
       created_at: new Date().toISOString(), client_id: clientId,
       attachment: data.file ? { url: "", name: data.file.name, size: data.file.size, content_type: data.file.type } : null,
     };
-    /** @type {Item} */
+    /** @type {ChatItem} */
     const item = {
       key: "c:" + clientId, message, mine: true, status: "queued", file: data.file,
       data: { message: data.message || "", message_type: type, product_id: data.product_id, client_id: clientId },
@@ -271,7 +240,7 @@ export class Conversation {
     return item;
   }
 
-  /** Send one again now (a failed one, or a queued one without waiting). */
+  // A failed one, or a queued one without waiting.
   retry(item) {
     if (item.status === "sent" || item.status === "sending") return;
     this._setStatus(item, "queued");
@@ -279,7 +248,6 @@ export class Conversation {
     this.flush();
   }
 
-  /** Give up on an unsent message. */
   discard(item) {
     if (item.status === "sent" || item.status === "sending") return;
     this.items.splice(this.items.indexOf(item), 1);
@@ -287,7 +255,6 @@ export class Conversation {
     this._emit({ type: "remove", item });
   }
 
-  /** The connection is back: send what waits. */
   online() {
     this.resendDelay = this.t.resendFirst;
     this.flush();
@@ -299,7 +266,7 @@ export class Conversation {
     this._emit({ type: "update", item });
   }
 
-  /** Sends the queued messages one after another, in order; a network failure stops the line. */
+  // One after another, in order; a network failure stops the line.
   async flush() {
     if (this.flushing || !this.loaded || this.destroyed) return;
     this.flushing = true;
@@ -309,14 +276,12 @@ export class Conversation {
       while ((item = this.items.find((i) => i.status === "queued"))) {
         this._setStatus(item, "sending");
         try {
-          const data = (item.data);
           const sent = item.file
-            ? await this.client.upload(this.roomId, item.file, data, (fraction) => {
-                const current = (item);
-                current.progress = fraction;
-                this._emit({ type: "progress", item: current });
+            ? await this.client.upload(this.roomId, item.file, item.data, (fraction) => {
+                item.progress = fraction;
+                this._emit({ type: "progress", item });
               })
-            : await this.client.send(this.roomId, data);
+            : await this.client.send(this.roomId, item.data);
           this.resendDelay = this.t.resendFirst;
           this.receive(sent);
         } catch (error) {
@@ -337,7 +302,6 @@ export class Conversation {
     }
   }
 
-  /** Messages in the outbox, kept across page loads (files cannot be kept). */
   pending() {
     return this.items.filter((item) => item.status !== "sent");
   }
@@ -346,6 +310,7 @@ export class Conversation {
     return "oscar-chat:outbox:" + (this.me ? this.me.id : "") + ":" + this.roomId;
   }
 
+  // Kept across page loads; files cannot be.
   _saveOutbox() {
     if (!this.storage) return;
     const kept = this.items.filter((item) => UNSENT.includes(item.status) && item.status !== "failed" && !item.file);

@@ -3,15 +3,10 @@
 import { TIMINGS } from "./timings.js";
 import { el, formatDay, renderMessage } from "./ui.js";
 
-/** @typedef {import("./conversation.js").Item} Item */
 const dayOf = (iso) => new Date(iso).toDateString();
 
 export class Thread {
-  /**
-   * @param {import("./conversation.js").Conversation} conv
-   * @param {{list: HTMLElement, scroller: HTMLElement, options?: (item: Item) => Record<string, any>,
-   *   wrap?: (node: HTMLElement, item: Item) => HTMLElement, avatars?: boolean, onOlder?: (state: string) => void}} view
-   */
+  /** @param {import("./conversation.js").Conversation} conv @param {ChatThreadView} view */
   constructor(conv, view) {
     this.conv = conv;
     this.list = view.list;
@@ -71,7 +66,7 @@ export class Thread {
     if (type === "reset" || ((type === "add" || type === "move") && (follow || (change.item && change.item.mine)))) this.toEnd();
   }
 
-  /** Draws what changed, in the items' order. */
+  // Draws what changed, in the items' order.
   decorate() {
     const conv = this.conv;
     const last = conv.lastSent();
@@ -92,7 +87,6 @@ export class Thread {
         entry = { node, sig };
         this.drawn.set(item, entry);
       }
-      // In order: after the previous entry (or first).
       const wanted = after ? after.nextSibling : this.list.firstChild;
       if (entry.node !== wanted) this.list.insertBefore(entry.node, wanted);
       after = entry.node;

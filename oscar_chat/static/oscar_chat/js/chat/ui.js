@@ -3,19 +3,24 @@ import { errorText } from "./client.js";
 
 let uidCounter = 0;
 
-/** Django's JavaScript catalog (/jsi18n/) if loaded. */
-export const _ = (s) => (typeof window.gettext === "function" ? window.gettext(s) : s);
-export const ngettext = (singular, plural, n) =>
-  typeof window.ngettext === "function" ? window.ngettext(singular, plural, n) : n === 1 ? singular : plural;
-/** "%(name)s" placeholders, as interpolate(fmt, obj, true). */
+// The widget's catalog (<api>/i18n, set by the launcher: {plural, strings}), else Django's (the admin's), else English.
+const words = () => globalThis.window && window.OscarChat && window.OscarChat.i18n;
+export const _ = (s) => {
+  const i18n = words();
+  return i18n ? i18n.strings[s] || s : typeof window.gettext === "function" ? window.gettext(s) : s;
+};
+export const ngettext = (singular, plural, n) => {
+  const i18n = words();
+  const forms = i18n && i18n.strings[singular];
+  if (forms) return forms[i18n.plural(n)] || forms[0];
+  if (!i18n && typeof window.ngettext === "function") return window.ngettext(singular, plural, n);
+  return n === 1 ? singular : plural;
+};
+// "%(name)s" placeholders, as Django's interpolate(fmt, obj, true).
 export const fmt = (s, values) => s.replace(/%\((\w+)\)s/g, (all, key) => (key in values ? String(values[key]) : all));
 export const uid = (prefix) => (prefix || "oc") + "-" + ++uidCounter;
 
-/**
- * el("button", {class: "x", onclick: fn}, ["text", node]): text only.
- * @param {string} tag @param {Record<string, any> | null} [attrs] @param {any} [children]
- * @returns {any}
- */
+/** el("button", {class: "x", onclick: fn}, ["text", node]): text only. @param {string} tag @param {Record<string, any> | null} [attrs] @param {any} [children] @returns {any} */
 export function el(tag, attrs, children) {
   const node = document.createElement(tag);
   if (tag === "button") node.setAttribute("type", "button"); // submit only if asked
@@ -61,19 +66,20 @@ export function icon(name, size) {
   return svg;
 }
 
-const lang = () => (globalThis.document && document.documentElement.lang) || undefined;
-
-function numberFormat(options) {
+// In the page's language, else the browser's (an unknown code throws).
+function intl(Format, options) {
   try {
-    return new Intl.NumberFormat(lang(), options);
+    return new Format((globalThis.document && document.documentElement.lang) || undefined, options);
   } catch (e) {
-    return new Intl.NumberFormat(undefined, options);
+    return new Format(undefined, options);
   }
 }
+const numberFormat = (options) => intl(Intl.NumberFormat, options);
+export const dateFormat = (options) => intl(Intl.DateTimeFormat, options);
 
 export const currencyFormats = {};
 
-/** As Oscar's |currency prints: the store's pattern ("Rp #,##0") and decimals. */
+// As Oscar's |currency prints: the store's pattern ("Rp #,##0") and decimals.
 export function formatPrice(price) {
   if (!price) return _("Price not available");
   const amount = Number(price.amount);
@@ -93,15 +99,7 @@ export function formatPrice(price) {
   }
 }
 
-export function dateFormat(options) {
-  try {
-    return new Intl.DateTimeFormat(lang(), options);
-  } catch (e) {
-    return new Intl.DateTimeFormat(undefined, options);
-  }
-}
-
-/** "14:05" today, else "3 Mar 14:05". */
+// "14:05" today, else "3 Mar 14:05".
 export function formatTime(iso) {
   const date = new Date(iso);
   if (isNaN(date.getTime())) return "";
@@ -115,7 +113,6 @@ export function formatTime(iso) {
   return dateFormat(options).format(date);
 }
 
-/** "Today", "Yesterday" or the date. */
 export function formatDay(iso) {
   const date = new Date(iso);
   const days = Math.round((new Date().setHours(0, 0, 0, 0) - new Date(iso).setHours(0, 0, 0, 0)) / 86400000);
@@ -124,7 +121,6 @@ export function formatDay(iso) {
   return dateFormat({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(date);
 }
 
-/** "12 KB", "3.4 MB". */
 export function formatSize(bytes) {
   const units = ["B", "KB", "MB", "GB"];
   let i = 0;
@@ -132,7 +128,7 @@ export function formatSize(bytes) {
   return numberFormat({ maximumFractionDigits: i > 1 ? 1 : 0 }).format(bytes) + " " + units[i];
 }
 
-/** Initials for an avatar: "Budi Santoso" → "BS". */
+// "Budi Santoso" → "BS".
 export function initials(name) {
   const words = (name || "?").trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
   return (words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || "?").slice(0, 2)).toUpperCase();
@@ -150,7 +146,6 @@ function busy(button, label) {
   };
 }
 
-/** An API error in words for a person. */
 export function errorMessage(error, fallback) {
   if (!error) return fallback;
   if (error.status === 0) return _("You seem to be offline. Check your connection and try again.");
@@ -164,11 +159,8 @@ export function errorMessage(error, fallback) {
   return (error.body && errorText(error.body)) || fallback;
 }
 
-/**
- * A product card. options: onBasket/onWishlist(card) → promise of the API answer, basketUrl,
- * compact (no buttons), inline (spans only, inside a button).
- * @param {any} card @param {any} [options]
- */
+// options: onBasket/onWishlist(card) → the API's answer, basketUrl, compact (no buttons), inline (spans only, in a button).
+/** @param {any} card @param {any} [options] */
 export function renderProductCard(card, options) {
   options = options || {};
   card = card || {};
@@ -248,7 +240,7 @@ export function renderProductCard(card, options) {
   ]);
 }
 
-/** An image (thumbnail opening full size) or a file (name and size). */
+// An image (a thumbnail opening full size) or a file (name and size).
 function renderAttachment(message, progress) {
   const a = message.attachment;
   const name = a.name || _("Attachment");
@@ -266,7 +258,7 @@ function renderAttachment(message, progress) {
   ]);
 }
 
-/** An ORDER card: number, date, status, lines, total, and a link to the customer's order page. @param {any} order */
+/** @param {any} order */
 export function renderOrderCard(order) {
   const total = formatPrice({ amount: order.total, currency: order.currency, incl_tax: true });
   return el("div", { class: "oc-card oc-order-card" }, [
@@ -282,10 +274,8 @@ export function renderOrderCard(order) {
   ]);
 }
 
-/**
- * A VOUCHER card; options.onApply(code) → Promise, shown as "Apply to my basket" while active.
- * @param {any} voucher @param {any} [options]
- */
+// options.onApply(code) → Promise: "Apply to my basket" while the voucher is active.
+/** @param {any} voucher @param {any} [options] */
 export function renderVoucherCard(voucher, options) {
   options = options || {};
   const result = el("p", { class: "oc-card-result", role: "status" });
@@ -317,11 +307,9 @@ export function renderVoucherCard(voucher, options) {
   ]);
 }
 
-/**
- * A message. options: mine, seen, status (sent|sending|queued|failed), error, onRetry, onDiscard,
- * senderLabel, card (product card options), progress, avatar (initials shown), grouped, showState.
- * @param {any} message @param {any} [options]
- */
+// options: mine, seen, status (ChatStatus), error, onRetry, onDiscard, senderLabel, card (its options),
+// voucher, progress, avatar (initials), grouped, showState.
+/** @param {any} message @param {any} [options] */
 export function renderMessage(message, options) {
   options = options || {};
   const mine = !!options.mine;

@@ -20,16 +20,10 @@ export function start(launcher) {
   let picker = null;
   let presence = null;
 
-  function load(key) {
+  /** @param {Record<string, any>} [state] */
+  function save(state = { open: ui.open, view: ui.view, room: ui.roomId, ask: ui.ask || null }) {
     try {
-      return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
-    } catch (e) {
-      return {};
-    }
-  }
-  function save() {
-    try {
-      sessionStorage.setItem(launcher.storeKey, JSON.stringify({ open: ui.open, view: ui.view, room: ui.roomId, ask: ui.ask || null }));
+      sessionStorage.setItem(launcher.storeKey, JSON.stringify(state));
     } catch (e) {
       /* not kept */
     }
@@ -121,13 +115,8 @@ export function start(launcher) {
     button.focus();
   }
 
-  // Unread: the badge, and the title while the tab is hidden.
-
-  let unreadTimer = null;
-  function refreshUnread() {
-    clearTimeout(unreadTimer);
-    unreadTimer = setTimeout(() => client.unread().then((data) => launcher.setUnread(data.total), () => {}), 150);
-  }
+  // Unread: the badge, and the title while the tab is hidden (the launcher asks).
+  const refreshUnread = launcher.refresh;
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && current) current.conv.markReadSoon();
   });
@@ -167,11 +156,7 @@ export function start(launcher) {
         ui.open = false;
         panel.hidden = true;
         launcher.setOpen(false);
-        try {
-          sessionStorage.setItem(launcher.storeKey, JSON.stringify({ open: true, resume: true, ask: ui.ask || null }));
-        } catch (e) {
-          /* not kept */
-        }
+        save({ open: true, resume: true, ask: ui.ask || null });
       } }),
       el("p", { class: "oc-muted", text: _("No account yet? You can register on the same page.") }),
     ]));
@@ -569,8 +554,8 @@ export function start(launcher) {
 
   // Start
 
-  let saved = load(launcher.storeKey);
-  const guest = load("oscar-chat:guest");
+  let saved = launcher.saved(launcher.storeKey);
+  const guest = launcher.saved("oscar-chat:guest");
   if (me && !saved.view && (guest.resume || guest.open)) {
     // Back from signing in through the widget.
     saved = { open: true, ask: guest.ask };
@@ -599,7 +584,7 @@ export function start(launcher) {
   }
   const chat = {
     client, toggle, open, close,
-    ask: (productId) => ask(productId),
+    ask,
   };
   if (launcher.restore && ui.ask) ask(ui.ask);
   else if (launcher.restore && saved.open) open(false);

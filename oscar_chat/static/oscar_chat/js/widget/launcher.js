@@ -50,9 +50,9 @@ function label() {
   if (document.title !== title) document.title = title;
 }
 
-/** The launcher's state, told by the conversation once loaded. */
+// The launcher's state, told by the conversation once loaded; saved and refresh are shared with it.
 const launcher = {
-  cfg, root, button, nonce, storeKey,
+  cfg, root, button, nonce, storeKey, saved, refresh: () => refresh(),
   setUnread(n) {
     unread = Math.max(0, n || 0);
     badge.hidden = !unread;
@@ -76,6 +76,21 @@ function load(tag, attrs) {
   });
 }
 
+/**
+ * The widget's words ({plural, strings}: oscar_chat/jsi18n.py) where ui.js reads them; the plural
+ * rule is a table of the form index of 0…199. Without them the chat still works, in English.
+ * @param {string} url
+ */
+function loadWords(url) {
+  return fetch(url, { credentials: "same-origin" })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((w) => {
+      if (!w) return;
+      window.OscarChat = window.OscarChat || {};
+      window.OscarChat.i18n = { plural: (/** @type {number} */ n) => +(w.plural[n < 200 ? n : 100 + (n % 100)] || 0), strings: w.strings };
+    }, () => null);
+}
+
 /** Loads the conversation (styles, translations, modules) once; resolves with it. */
 function start(restore = false) {
   if (!loading) {
@@ -83,7 +98,7 @@ function start(restore = false) {
     stopWatching();
     loading = Promise.all([
       ...cfg.css.map((href) => load("link", { rel: "stylesheet", href })),
-      cfg.catalogUrl ? load("script", { src: cfg.catalogUrl }) : null,
+      cfg.wordsUrl ? loadWords(cfg.wordsUrl) : cfg.catalogUrl ? load("script", { src: cfg.catalogUrl }) : null,
       import(cfg.appUrl),
     ]).then((loaded) => (app = loaded[loaded.length - 1].start(launcher)));
   }
