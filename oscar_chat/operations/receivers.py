@@ -28,7 +28,7 @@ def on_message_posted(sender: Any, message: Any, room: Any, **kwargs: Any) -> No
     if not message.is_automatic:
         from .services import schedule_auto_resolve
 
-        schedule_auto_resolve(room.pk, message.pk)
+        schedule_auto_resolve(message.created_at)
     if conf.get("REPLY_EMAIL_DELAY") is not None and not presence.has_open_stream(room.user_id):
         enqueue_after_commit(tasks.reply_digest_task, room.pk, delay=conf.get("REPLY_EMAIL_DELAY"))
 

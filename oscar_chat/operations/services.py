@@ -7,12 +7,13 @@ import io
 import json
 import logging
 import zipfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -138,48 +139,61 @@ def is_outside_hours(at: datetime | None = None) -> bool:
 # Auto-resolve --------------------------------------------------------------------------
 
 
-# One auto-resolve queued per room (per cache): a send costs no task row while one is pending.
-# The queued task follows the newest agent message when it runs. The key outlives the task's
-# wait by this margin (seconds), for a worker running late.
-AUTO_RESOLVE_KEY = "oscar_chat:auto_resolve:{}"
-AUTO_RESOLVE_KEY_MARGIN = 3600
+# Agent messages of one such period share one queued sweep (``resolve_due_rooms``), run when the
+# last of them has waited: a send costs a cache entry, not a task row of its own.
+AUTO_RESOLVE_PERIOD = 60
+AUTO_RESOLVE_KEY = "oscar_chat:auto_resolve_sweep:{}"
 
 
-def schedule_auto_resolve(room_id: int, message_id: int, *, delay: float | None = None) -> None:
-    """After agent message ``message_id`` (once the transaction commits): resolve room
-    ``room_id`` if the customer has not answered in ``AUTO_RESOLVE_AFTER`` seconds."""
+def schedule_auto_resolve(sent_at: datetime) -> None:
+    """After an agent's message sent at ``sent_at`` (once the transaction commits): make sure a
+    sweep runs once its wait (``AUTO_RESOLVE_AFTER``) is over."""
     from . import tasks
     from .taskapi import enqueue_after_commit
 
     wait = conf.get("AUTO_RESOLVE_AFTER")
     if wait is None:
         return
-    key = AUTO_RESOLVE_KEY.format(room_id)
+    period = int(sent_at.timestamp()) // AUTO_RESOLVE_PERIOD
     try:
-        if delay is None and not cache.add(key, message_id, timeout=wait + AUTO_RESOLVE_KEY_MARGIN):
-            return  # a task is queued for this room; it follows this message when it runs
-        if delay is not None:
-            cache.set(key, message_id, timeout=delay + AUTO_RESOLVE_KEY_MARGIN)
-    except Exception:  # noqa: BLE001 - no cache: one task per message, as the worker sorts out
-        logger.warning("oscar_chat: cache unavailable for the auto-resolve", exc_info=True)
-    enqueue_after_commit(tasks.auto_resolve_task, room_id, message_id, delay=wait if delay is None else delay)
+        if not cache.add(AUTO_RESOLVE_KEY.format(period), True, timeout=2 * AUTO_RESOLVE_PERIOD):
+            return  # this period's sweep is queued already (by this process, or any sharing the cache)
+    except Exception:  # noqa: BLE001 - no cache: one sweep per message (each is cheap when nothing is due)
+        logger.warning("oscar_chat: cache unavailable; queueing an auto-resolve sweep", exc_info=True)
+    period_end = datetime.fromtimestamp((period + 1) * AUTO_RESOLVE_PERIOD, tz=UTC)
+    delay = (period_end - timezone.now()).total_seconds() + wait
+    enqueue_after_commit(tasks.resolve_due_rooms_task, delay=max(delay, 0.0))
+
+
+def resolve_due_rooms() -> int:
+    """Resolve every open room whose customer has been waited on for ``AUTO_RESOLVE_AFTER``: its
+    last message (as the customer sees it) is an agent's, not automatic, and that old. Returns
+    the rooms resolved."""
+    wait = conf.get("AUTO_RESOLVE_AFTER")
+    if wait is None:
+        return 0
+    cutoff = timezone.now() - timedelta(seconds=wait)
+    last = audience.messages_in_view(ChatMessage.objects.filter(room=OuterRef("pk")), viewer_is_customer=True)
+    last = last.order_by("-id").values("pk")[:1]
+    # A room's activity is its last visible message's time: older than the cutoff first (indexed).
+    due = (
+        ChatRoom.objects.filter(status=ChatRoom.Status.OPEN, last_activity__lte=cutoff)
+        .annotate(last_id=Subquery(last))
+        .exclude(last_id=None)
+        .values_list("pk", "last_id")
+    )
+    return sum(1 for room_id, message_id in due.iterator() if auto_resolve(room_id, message_id))
 
 
 def auto_resolve(room_id: int, message_id: int) -> bool:
     """Resolve a room still waiting on the customer since agent message ``message_id``.
 
-    Does nothing if the customer wrote after it or the room is no longer open. When an agent
-    wrote after it (or the wait is not over: the setting may have grown since the task was
-    queued), the task is queued again for the newest agent message, whose wait it then is.
+    Does nothing if anything was written after it, the room is no longer open, or the wait
+    is not over (the setting may have grown since the task was queued).
     """
     from ..services import manage_room, post_message
 
     wait = conf.get("AUTO_RESOLVE_AFTER")
-    try:
-        # First: a message sent from now on queues a task of its own, or is found below.
-        cache.delete(AUTO_RESOLVE_KEY.format(room_id))
-    except Exception:  # noqa: BLE001 - the key expires on its own
-        logger.warning("oscar_chat: cache unavailable for the auto-resolve", exc_info=True)
     if wait is None:
         return False
     with transaction.atomic():
@@ -190,13 +204,9 @@ def auto_resolve(room_id: int, message_id: int) -> bool:
             return False
         # What the customer sees: an agents' note after their last message does not make them wait.
         last = audience.messages_in_view(room.messages, viewer_is_customer=True).order_by("-id").first()
-        if last is None or last.sender_id == room.user_id or last.pk < message_id:
+        if last is None or last.pk != message_id or last.sender_id == room.user_id:
             return False
-        if last.pk != message_id and last.is_automatic:
-            return False  # the chat's own notice (away reply...) starts no wait
-        left = (last.created_at + timedelta(seconds=wait) - timezone.now()).total_seconds()
-        if last.pk != message_id or left > 0:
-            schedule_auto_resolve(room_id, last.pk, delay=max(left, 0.0))
+        if timezone.now() - last.created_at < timedelta(seconds=wait):
             return False
         text = auto_reply_text(AutoReply.Kind.AUTO_RESOLVED, name=display_name(room.user))
         post_message(room, last.sender, message=text, automatic=True)
