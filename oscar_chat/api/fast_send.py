@@ -20,6 +20,7 @@ successful send's answer is skipped, which is why the setting exists.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -105,8 +106,18 @@ def plainly_valid(data: dict) -> tuple[str, str | None] | None:
     return message, client_id
 
 
-def _send(scope, body):
-    """In a worker thread: the JSON of the sent message and its status, or HANDED_OVER."""
+def _send(scope, body, loop=None):
+    """In a worker thread: the JSON of the sent message and its status, or HANDED_OVER.
+    ``loop``: the server's, which publishes the message's event (``events.publishing_on``)."""
+    from .. import events
+
+    if loop is None:
+        return _answer(scope, body)
+    with events.publishing_on(loop):
+        return _answer(scope, body)
+
+
+def _answer(scope, body):
     from .. import services
     from ..ids import require_id
     from . import serializers as s
@@ -185,7 +196,7 @@ async def handle(scope, receive, send, room_id: int):
     body = b"".join(chunks)
     scope = dict(scope, oscar_chat_room_id=str(room_id))
     try:
-        answered = await in_worker_thread(_send)(scope, body)
+        answered = await in_worker_thread(_send)(scope, body, asyncio.get_running_loop())
     except Exception:  # noqa: BLE001 - e.g. the database went away: Django answers it (503)
         logger.warning("oscar_chat: fast send failed; handing it to the view", exc_info=True)
         answered = HANDED_OVER
