@@ -26,6 +26,16 @@ def test_nobody_online_says_away_with_the_expected_reply_time(api, customer, set
     }
 
 
+def test_a_lazy_expected_reply_time_comes_in_each_customers_language(api, customer, settings):
+    from django.utils.translation import gettext_lazy
+
+    # A msgid the app's Indonesian catalog translates, standing in for the store's own wording.
+    settings.OSCAR_CHAT_EXPECTED_REPLY_TIME = gettext_lazy("Open")
+    client = api(customer)
+    assert client.get("/api/chat/presence", HTTP_ACCEPT_LANGUAGE="en").json()["expected_reply"] == "Open"
+    assert client.get("/api/chat/presence", HTTP_ACCEPT_LANGUAGE="id").json()["expected_reply"] == "Terbuka"
+
+
 def test_an_agent_marked_present_counts_until_the_entry_lapses(agent, settings):
     settings.OSCAR_CHAT_PRESENCE_TTL = 60
     presence.mark_agent_present(agent.pk, now=1_000.0)
