@@ -243,15 +243,25 @@ def _read_back_sql(source: str) -> str:
     )
 
 
+def _from_row(model, fields, values):
+    """An instance of ``model`` from raw ``values`` of ``fields``, converted as the ORM converts
+    what it reads (JSON, and SQLite's booleans and datetimes)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
 def _room_from_row(values):
     rooms, users = _room_columns(), _user_columns()
-    room = ChatRoom.from_db(connection.alias, [f.attname for f in rooms], values[: len(rooms)])
+    room = _from_row(ChatRoom, rooms, values[: len(rooms)])
     user_model = get_user_model()
-    names = [f.attname for f in users]
-    customer = values[len(rooms) : len(rooms) + len(users)]
+    room.user = _from_row(user_model, users, values[len(rooms) : len(rooms) + len(users)])
     admin = values[len(rooms) + len(users) :]
-    room.user = user_model.from_db(connection.alias, names, customer)
-    room.admin = user_model.from_db(connection.alias, names, admin) if room.admin_id is not None else None
+    room.admin = _from_row(user_model, users, admin) if room.admin_id is not None else None
     return room
 
 
