@@ -13,8 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 # The suite's workers (pytest-xdist; 0 runs it in one process). Two fill CI's two cores: much of
-# the suite waits on daphne processes and the browser. A test file stays on one worker, so its
-# module's server starts once.
+# the suite waits on daphne processes and the browser. Which tests share a worker: tests/conftest.py.
 TEST_WORKERS ?= 2
 # The pinned versions CI runs with (regenerate with `make constraints`).
 CONSTRAINTS ?= constraints/py311.txt
@@ -76,7 +75,7 @@ bench: $(INSTALLED)
 	$(PY) benchmarks/compare.py $(BENCH_ARGS)
 
 test: $(INSTALLED) browser js
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 messages: $(INSTALLED)
 	cd oscar_chat && ../$(PY) ../sandbox/manage.py compilemessages -v0

@@ -40,6 +40,15 @@ def redis_reachable():
         return False
 
 
+def pytest_collection_modifyitems(items):
+    """How `make test`'s workers share the suite (``--dist loadgroup``): a test file stays on one
+    worker, so its module's server starts once; the browser tests all go to one worker, so that CI's
+    two cores run one Chromium at a time and Playwright's event loop stays out of the other."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Typing throttles and stream tickets live in the cache; ids repeat across tests, so each starts clean."""
