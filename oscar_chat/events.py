@@ -16,7 +16,10 @@ The store's own receivers hear the same writes through ``oscar_chat.signals`` (a
 commit).
 """
 
+import asyncio
 import logging
+import threading
+from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -30,9 +33,42 @@ MESSAGES_GROUP = "oscar_chat.messages"
 ACCESS_GROUP = "oscar_chat.access"
 
 
+_local = threading.local()
+_publishing = set()  # the publishes under way on the serving loop (kept from the garbage collector)
+
+
+@contextmanager
+def publishing_on(loop):
+    """Within: events are handed to ``loop`` (the server's event loop, this code running in one
+    of its worker threads) to publish, without waiting for them: no hop back into the loop and
+    wait per event. Their order is kept; a failure is logged, as always."""
+    _local.loop = loop
+    try:
+        yield
+    finally:
+        _local.loop = None
+
+
+async def _publish(layer, group, payload):
+    try:
+        await layer.group_send(group, payload)
+    except Exception:  # noqa: BLE001 - a broken layer must never fail a write; streams repair from the database
+        logger.exception("oscar_chat: could not publish %s event", payload.get("event"))
+
+
+def _start_publish(layer, group, payload):
+    task = asyncio.ensure_future(_publish(layer, group, payload))
+    _publishing.add(task)
+    task.add_done_callback(_publishing.discard)
+
+
 def _send(group, payload):
     layer = get_channel_layer()
     if layer is None:
+        return
+    loop = getattr(_local, "loop", None)
+    if loop is not None and not loop.is_closed():
+        loop.call_soon_threadsafe(_start_publish, layer, group, payload)
         return
     try:
         async_to_sync(layer.group_send)(group, payload)

@@ -60,6 +60,11 @@ def _wait_for(oldest, window: float) -> int:
     return max(int((oldest + timedelta(seconds=window) - timezone.now()).total_seconds()) + 1, 1)
 
 
+def counts_messages_of(sender) -> bool:
+    """Whether ``check_message_rate`` counts ``sender``'s messages (it then needs a transaction)."""
+    return conf.get("RATE_LIMIT_MESSAGES") is not None and not is_agent(sender)
+
+
 def check_message_rate(sender) -> None:
     """Raise ``RateLimited`` if a customer's message would exceed ``RATE_LIMIT_MESSAGES``.
 

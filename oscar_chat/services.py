@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -135,10 +136,8 @@ def post_message(
     """
     message = message or ""
     checked_file = _validate_message(message, message_type, product, file, order, voucher)
-    from_customer = sender.pk == room.user_id
     if message_type in AGENT_MESSAGE_TYPES and audience.sees_as_customer(sender, room):
         raise ValidationError({"message_type": [_("Only agents may send this type of message.")]})
-    is_note = message_type == MessageType.NOTE
     if message_type == MessageType.ORDER and order.user_id != room.user_id:
         raise ValidationError({"order_number": [_("This customer has no order with this number.")]})
     if message_type == MessageType.PRODUCT and snapshot is None:
@@ -146,58 +145,26 @@ def post_message(
 
         snapshot = product_snapshot(product)
 
+    msg = ChatMessage(
+        room_id=room.pk,
+        sender=sender,
+        message=message,
+        message_type=message_type,
+        product=product if message_type == MessageType.PRODUCT else None,
+        product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
+        client_id=client_id or None,
+        order_snapshot=order_card(order) if message_type == MessageType.ORDER else None,
+        voucher_snapshot=voucher_snapshot(voucher) if message_type == MessageType.VOUCHER else None,
+        is_automatic=automatic,
+    )
+    if checked_file is not None:
+        # The content type first: the random stored name takes its extension.
+        msg.attachment_content_type = checked_file.content_type
+        msg.attachment_name = checked_file.name
+        msg.attachment_size = file.size
+        msg.attachment = file
     try:
-        with transaction.atomic():
-            limits.check_message_rate(sender)  # first: its lock comes before the room's
-            room = _locked_room(room)
-            msg = ChatMessage(
-                room=room,
-                sender=sender,
-                message=message,
-                message_type=message_type,
-                product=product if message_type == MessageType.PRODUCT else None,
-                product_snapshot=snapshot if message_type == MessageType.PRODUCT else None,
-                client_id=client_id or None,
-                order_snapshot=order_card(order) if message_type == MessageType.ORDER else None,
-                voucher_snapshot=voucher_snapshot(voucher) if message_type == MessageType.VOUCHER else None,
-                is_automatic=automatic,
-            )
-            if checked_file is not None:
-                # The content type first: the random stored name takes its extension.
-                msg.attachment_content_type = checked_file.content_type
-                msg.attachment_name = checked_file.name
-                msg.attachment_size = file.size
-                msg.attachment = file
-            msg.save()
-
-            # A note changes nothing of the room that its customer sees: summary, order, counts.
-            if not is_note:
-                room.last_message = msg.preview
-                room.last_activity = msg.created_at
-                if from_customer:
-                    room.agent_unread_count += 1
-                    room.is_read = False
-                    if room.status != ChatRoom.Status.OPEN:
-                        room.status = ChatRoom.Status.OPEN
-                else:
-                    room.customer_unread_count += 1
-                    if room.admin_id is None and is_agent(sender) and not automatic:
-                        room.admin = sender
-                timestamps.on_message(room, msg, from_customer=from_customer)
-                room.save(
-                    update_fields=[
-                        "last_message",
-                        "last_activity",
-                        "agent_unread_count",
-                        "customer_unread_count",
-                        "is_read",
-                        "status",
-                        "admin",
-                        *timestamps.MESSAGE_FIELDS,
-                    ]
-                )
-            _assign_stream_seq(msg)
-            events.message_posted(msg, room)
+        written = _write_message(msg, sender, room.pk, visible_to_all=True, file=checked_file is not None)
     except RateLimited:
         # A retry of a message that went through is not a new message: it still answers.
         existing = _sent_before(room, sender, client_id)
@@ -211,8 +178,174 @@ def post_message(
         if existing is not None:
             return existing, False
         raise
-    msg.room = room
+    if written is None:
+        raise ChatRoom.DoesNotExist("the room is gone")
     return msg, True
+
+
+def post_text_message(room_id: int, sender, *, message: str, client_id: str | None = None):
+    """A text message from ``sender`` to room ``room_id`` if they may see it (``audience``):
+    ``(message, room)``, or None when there is no such room for them (nothing written).
+
+    The send path of ``api.fast_send``: on PostgreSQL, an agent's send is one SQL statement
+    (the room found, locked and updated, the stream position taken, the message inserted, the
+    room and its users read back). A repeated ``client_id`` raises ``IntegrityError``.
+    """
+    _validate_message(message, MessageType.TEXT, None, None)
+    msg = ChatMessage(room_id=room_id, sender=sender, message=message, client_id=client_id or None)
+    room = _write_message(msg, sender, room_id, visible_to_all=audience.sees_all_rooms(sender), file=False)
+    return None if room is None else (msg, room)
+
+
+def _room_columns():
+    return list(ChatRoom._meta.concrete_fields)
+
+
+def _user_columns():
+    return list(get_user_model()._meta.concrete_fields)
+
+
+def _room_write_sql(note: bool) -> str:
+    """``room``: lock the room row; unless ``note`` (which changes nothing the customer sees),
+    stamp it for the message. The one place of the rule: summary and activity; a customer's
+    message makes the agents' unread count grow and reopens the room (open, unread, no longer
+    resolved); anyone else's makes the customer's grow, is the first response unless sent by
+    the chat itself, and assigns an agent to a room that has none."""
+    room = ChatRoom._meta.db_table
+    where = "id = %(room)s AND (%(all)s OR user_id = %(sender)s)"
+    if note:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        columns = ", ".join(f.column for f in _room_columns())
+        return f"SELECT {columns} FROM {room} WHERE {where}{lock}"
+    customer = "user_id = %(sender)s"
+    return (
+        f"UPDATE {room} SET last_message = %(preview)s, last_activity = %(at)s, "
+        f"agent_unread_count = agent_unread_count + (CASE WHEN {customer} THEN 1 ELSE 0 END), "
+        f"customer_unread_count = customer_unread_count + (CASE WHEN {customer} THEN 0 ELSE 1 END), "
+        f"is_read = (CASE WHEN {customer} THEN %(false)s ELSE is_read END), "
+        f"status = (CASE WHEN {customer} THEN %(open)s ELSE status END), "
+        f"resolved_at = (CASE WHEN {customer} THEN NULL ELSE resolved_at END), "
+        f"admin_id = (CASE WHEN NOT {customer} AND %(assigns)s AND admin_id IS NULL THEN %(sender)s ELSE admin_id END), "
+        f"first_response_at = (CASE WHEN NOT {customer} AND %(responds)s AND first_response_at IS NULL "
+        f"THEN %(at)s ELSE first_response_at END) "
+        f"WHERE {where}"
+    )
+
+
+def _read_back_sql(source: str) -> str:
+    """The room row of ``source`` with its customer and assignee (``u``, ``a``)."""
+    users, pk = get_user_model()._meta.db_table, get_user_model()._meta.pk.column
+    columns = [f"r.{f.column}" for f in _room_columns()]
+    columns += [f"u.{f.column}" for f in _user_columns()] + [f"a.{f.column}" for f in _user_columns()]
+    return (
+        f"SELECT {', '.join(columns)} FROM {source} JOIN {users} u ON u.{pk} = r.user_id "
+        f"LEFT JOIN {users} a ON a.{pk} = r.admin_id"
+    )
+
+
+def _from_row(model, fields, values):
+    """An instance of ``model`` from raw ``values`` of ``fields``, converted as the ORM converts
+    what it reads (JSON, and SQLite's booleans and datetimes)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def _room_from_row(values):
+    rooms, users = _room_columns(), _user_columns()
+    room = _from_row(ChatRoom, rooms, values[: len(rooms)])
+    user_model = get_user_model()
+    room.user = _from_row(user_model, users, values[len(rooms) : len(rooms) + len(users)])
+    admin = values[len(rooms) + len(users) :]
+    room.admin = _from_row(user_model, users, admin) if room.admin_id is not None else None
+    return room
+
+
+def _write_message(msg, sender, room_id, *, visible_to_all: bool, file: bool):
+    """Write ``msg`` (unsaved) to room ``room_id`` and stamp the room, in one transaction;
+    publish it after commit. Returns the room as the write left it, or None (no such room, or
+    one ``sender`` may not see unless ``visible_to_all``; nothing written).
+
+    The room's row is locked before the stream's position is taken (other writers lock them in
+    that order too). On PostgreSQL, without a file, it is all one statement: outside a
+    transaction it is its own, and the stream sequence's lock is held for that statement only.
+    """
+    is_note = msg.message_type == MessageType.NOTE
+    params = {
+        "room": room_id,
+        "sender": sender.pk,
+        "all": visible_to_all,
+        "preview": msg.preview,
+        "at": msg.created_at,
+        "false": False,
+        "open": ChatRoom.Status.OPEN,
+        "assigns": not msg.is_automatic and is_agent(sender),
+        "responds": not msg.is_automatic,
+    }
+    one_statement = connection.vendor == "postgresql" and not file
+    # A customer's messages are counted under their lock: that needs a transaction of its own.
+    own_transaction = connection.in_atomic_block or limits.counts_messages_of(sender) or not one_statement
+    with transaction.atomic() if own_transaction else nullcontext():
+        limits.check_message_rate(sender)  # first: its lock comes before the room's
+        if one_statement:
+            room = _write_in_one_statement(msg, params, is_note)
+        else:
+            room = _write_stepwise(msg, params, is_note)
+        if room is None:
+            return None
+        msg.room = room
+        events.message_posted(msg, room)
+    return room
+
+
+def _write_in_one_statement(msg, params, is_note):
+    messages, sequence = ChatMessage._meta.db_table, StreamSequence._meta.db_table
+    fields = [f for f in ChatMessage._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
+    for f in fields:
+        params[f"m_{f.attname}"] = f.get_db_prep_save(f.pre_save(msg, True), connection)
+    room_columns = ", ".join(f.column for f in _room_columns())
+    room_write = _room_write_sql(is_note)
+    if not is_note:
+        room_write += f" RETURNING {room_columns}"
+    # The sequence's row is read from r: the room is locked first. The first message ever (or
+    # after the row was deleted) starts after the highest seq there is.
+    sql = (
+        f"WITH r AS ({room_write}), "
+        f"s AS (INSERT INTO {sequence} AS q (id, last_seq) "
+        f"SELECT 1, COALESCE((SELECT MAX(seq) FROM {messages}), 0) + 1 FROM r "
+        f"ON CONFLICT (id) DO UPDATE SET last_seq = q.last_seq + 1 RETURNING last_seq), "
+        f"m AS (INSERT INTO {messages} ({', '.join(f.column for f in fields)}, seq) "
+        f"SELECT {', '.join(f'%(m_{f.attname})s' for f in fields)}, s.last_seq FROM s RETURNING id, seq) "
+        f"{_read_back_sql('m CROSS JOIN r').replace('SELECT ', 'SELECT m.id, m.seq, ', 1)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    msg.pk, msg.seq = row[0], row[1]
+    msg._state.adding, msg._state.db = False, connection.alias
+    return _room_from_row(row[2:])
+
+
+def _write_stepwise(msg, params, is_note):
+    """Elsewhere (SQLite), or with a file to store: the same steps, one statement each."""
+    with connection.cursor() as cursor:
+        cursor.execute(_room_write_sql(is_note), params)
+        if not is_note and cursor.rowcount == 0:
+            return None
+        room_table = ChatRoom._meta.db_table
+        cursor.execute(f"{_read_back_sql(f'{room_table} r')} WHERE r.id = %(room)s", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    msg.save()
+    _assign_stream_seq(msg)
+    return _room_from_row(row)
 
 
 SUBJECT_MAX_LENGTH = 200

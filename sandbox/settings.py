@@ -172,7 +172,12 @@ else:
     # One process: a server process's event hub holds one channel for all its streams, so
     # give it room for bursts (the default capacity is 100).
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The chat keeps an entry per open stream (its slot lease), per recent user and per agent
+    # check: the default 300 entries would evict them (streams then go uncounted, customers
+    # watching get reply emails, every request reads its user again).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
     # Without Redis the sandbox is one process: the in-memory layer's warning does not apply.
     SILENCED_SYSTEM_CHECKS = ["oscar_chat.W003"]
 

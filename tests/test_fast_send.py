@@ -163,3 +163,44 @@ def test_a_throttled_api_is_left_to_drf(settings, monkeypatch, customer, agent):
     )
     assert status == 429 and headers[b"retry-after"] == b"30"
     assert ChatMessage.objects.filter(room=room).count() == 0
+
+
+ODD_PAYLOADS = [
+    {"message": 5},
+    {"message": "Hi", "client_id": " padded "},
+    {"message": "Hi", "client_id": None},
+    {"message": "Hi", "client_id": ""},
+    {"message": "Hi", "client_id": "x" * 65},
+    {"message": "a\x00b"},
+    {"message": "Hi", "client_id": 7},
+    {"message": ["Hi"]},
+    {"message": None},
+    {},
+]
+
+
+@pytest.mark.parametrize("payload", ODD_PAYLOADS, ids=range(len(ODD_PAYLOADS)))
+def test_odd_input_gets_the_views_answer(settings, payload, customer, other_customer, agent):
+    rooms = open_room(customer), open_room(other_customer)
+    headers, body = _bearer(agent) + JSON, json.dumps(payload).encode()
+    view = _run_post(settings, False, f"/api/chat/rooms/{rooms[0].pk}", body, headers)
+    fast = _run_post(settings, True, f"/api/chat/rooms/{rooms[1].pk}", body, headers)
+    volatile = {"id", "created_at", "room"}
+    assert fast[0] == view[0]
+    assert {k: v for k, v in fast[2].items() if k not in volatile} == {
+        k: v for k, v in view[2].items() if k not in volatile
+    }
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize("payload", [*ODD_PAYLOADS, {"message": "Hi", "client_id": "c-1"}, {"message": "😀 ok"}])
+def test_what_the_fast_path_takes_the_serializer_takes_unchanged(payload):
+    from oscar_chat.api.fast_send import plainly_valid
+    from oscar_chat.api.serializers import MessageCreateSerializer
+
+    taken = plainly_valid(payload)
+    if taken is None:
+        return  # the view answers it
+    serializer = MessageCreateSerializer(data=payload)
+    assert serializer.is_valid(), serializer.errors
+    assert (serializer.validated_data.get("message", ""), serializer.validated_data.get("client_id")) == taken

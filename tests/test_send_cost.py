@@ -1,6 +1,6 @@
 """What one send costs the database (issue: at most 6 SQL statements for an agent's send on
-PostgreSQL; 5 since the token's user is cached), counted through the real URLconf, middleware,
-DRF view and on-commit publish."""
+PostgreSQL), counted through the real URLconf, middleware, DRF view and on-commit publish, and
+through ``OSCAR_CHAT_FAST_SEND``'s path."""
 
 import pytest
 from django.db import connection
@@ -8,9 +8,12 @@ from django.test.utils import CaptureQueriesContext
 
 from .factories import open_room
 
-# Room lookup, room lock (with its users), INSERT, room UPDATE, the stream sequence; the JWT user
+# The view's room lookup, then the write: one statement (the room locked and stamped, the stream
+# position, the INSERT, the room and its users read back: services._write_message). The JWT user
 # and the agent check come from the cache after the first request.
-AGENT_SEND_STATEMENTS = 5
+AGENT_SEND_STATEMENTS = 2
+# The fast path has the write find the room: one statement.
+FAST_SEND_STATEMENTS = 1
 
 
 def _send(client, room, text, client_id):
@@ -38,7 +41,7 @@ def test_an_agent_send_costs_at_most_five_statements(
     queued = [sql for sql in statements if "dbtaskresult" in sql]
     assert len(queued) <= 2, "\n".join(queued)
     statements = [sql for sql in statements if sql not in queued]
-    assert len(statements) <= AGENT_SEND_STATEMENTS, "\n".join(statements)
+    assert len(statements) == AGENT_SEND_STATEMENTS, "\n".join(statements)
 
 
 @pytest.mark.postgres
@@ -51,3 +54,49 @@ def test_a_repeated_client_id_returns_the_first_message_and_costs_no_write(
     again = client.post(f"/api/chat/rooms/{room.pk}", {"message": "Once", "client_id": "same"}, format="json")
     assert again.status_code == 200 and again.json()["id"] == first["id"]
     assert room.messages.count() == 1
+
+
+@pytest.mark.postgres
+def test_a_fast_send_costs_one_statement(needs_postgres, customer, agent, settings, django_capture_on_commit_callbacks):
+    import json
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from oscar_chat.api import fast_send
+
+    room = open_room(customer, message="Hello?")
+    token = f"Bearer {AccessToken.for_user(agent)}".encode()
+
+    def send(text, client_id):
+        body = json.dumps({"message": text, "client_id": client_id}).encode()
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": f"/api/chat/rooms/{room.pk}",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [
+                (b"host", b"testserver"),
+                (b"authorization", token),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "server": ("testserver", 80),
+            "client": ("127.0.0.1", 5000),
+            "oscar_chat_room_id": str(room.pk),
+        }
+        answered = fast_send._send(scope, body)
+        assert answered is not fast_send.HANDED_OVER
+        return answered
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send("First reply", "c-1")  # the user and the agent check are remembered from then on
+    with CaptureQueriesContext(connection) as counted, django_capture_on_commit_callbacks(execute=True) as commits:
+        data, status = send("Second reply", "c-2")
+    assert status == 201 and data["message"] == "Second reply"
+    assert commits, "the send published nothing"
+    statements = [q["sql"] for q in counted.captured_queries if "SAVEPOINT" not in q["sql"]]
+    queued = [sql for sql in statements if "dbtaskresult" in sql]
+    assert len(queued) <= 2, "\n".join(queued)
+    statements = [sql for sql in statements if sql not in queued]
+    assert len(statements) == FAST_SEND_STATEMENTS, "\n".join(statements)

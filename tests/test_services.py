@@ -195,6 +195,26 @@ def test_agents_get_the_room_as_agents_see_it(customer, agent, django_capture_on
     assert (agent_view["unread_count"], agent_view["is_read"]) == (1, False)
 
 
+def test_the_published_room_is_the_room_as_stored_after_the_message(
+    customer, agent, django_capture_on_commit_callbacks
+):
+    from oscar_chat import payloads
+
+    room = open_room(customer)
+    services.manage_room(room, labels=["vip", "shipping"])
+
+    def write():
+        with django_capture_on_commit_callbacks(execute=True):
+            say(room, agent, "On its way")  # the first answer: assigns the agent, stamps the response
+
+    (published,) = collect_events([events.MESSAGES_GROUP], write, 1)[events.MESSAGES_GROUP]
+    stored = ChatRoom.objects.select_related("user", "admin").get(pk=room.pk)
+    assert stored.admin == agent and stored.first_response_at is not None
+    for view, as_customer in (("customer", True), ("agent", False)):
+        assert published["room_views"][view] == payloads.room_data(stored, viewer_is_customer=as_customer)
+    assert sorted(published["room_views"]["agent"]["labels"]) == ["shipping", "vip"]
+
+
 def test_typing_and_read_events_carry_the_contract_shapes(customer, agent, django_capture_on_commit_callbacks):
     room = open_room(customer)
     say(room, agent, "Hi")

@@ -4,10 +4,12 @@ A send through Django costs a thread per request, every middleware of the store,
 negotiation and the view: most of the CPU of a send (docs/realtime-performance.md). With
 ``OSCAR_CHAT_FAST_SEND`` on, ``oscar_chat.asgi.wrap`` answers the common case itself: a JSON
 body of ``message`` and ``client_id`` (``message_type`` TEXT or absent), a ``Bearer`` token, no
-cookies. It runs the same code as the view, in one worker thread: simplejwt's authentication
-(through the chat's user cache), the room as ``selectors.get_visible_room`` finds it, the
-view's ``MessageCreateSerializer``, ``services.post_message`` and ``payloads.message_data``,
-rendered by DRF's ``JSONRenderer``, with the API's headers (``Cache-Control: no-store``...).
+cookies. It runs the view's checks in one worker thread: simplejwt's authentication (through the
+chat's user cache), the serializer's rules on the two fields (``plainly_valid``: anything it is
+not sure of is the view's), then ``services.post_text_message``, whose one SQL statement finds
+the room as the user may see it (``audience``), writes the message and reads the room back,
+and ``payloads.message_data``, rendered by DRF's ``JSONRenderer``, with the API's headers
+(``Cache-Control: no-store``...).
 
 Anything else (also: when the store's ``REST_FRAMEWORK`` throttles the API), and every failure
 before the message is written (a bad token, an unknown room,
@@ -18,6 +20,7 @@ successful send's answer is skipped, which is why the setting exists.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -73,9 +76,49 @@ def request_length(scope) -> int | None:
     return None
 
 
-def _send(scope, body):
-    """In a worker thread: the JSON of the sent message and its status, or HANDED_OVER."""
-    from .. import selectors, services
+# What DRF's CharField refuses in any text (its null-character and surrogate validators).
+_REFUSED_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _plain_text(value, *, max_length=None, blank=True) -> bool:
+    """``value`` is a string that ``MessageCreateSerializer``'s CharField takes unchanged."""
+    if not isinstance(value, str) or _REFUSED_CHARACTERS.search(value):
+        return False
+    return (blank or value.strip() != "") and (max_length is None or len(value) <= max_length)
+
+
+def plainly_valid(data: dict) -> tuple[str, str | None] | None:
+    """``(message, client_id)`` when the view's ``MessageCreateSerializer`` would take ``data``
+    as it is; None for anything else (the view then says what is wrong, in its own words).
+
+    Stricter than the serializer (a number as the message, a ``client_id`` with spaces around
+    it are the view's), never looser: what passes here passes there, with the same values.
+    """
+    message, client_id = data.get("message", ""), data.get("client_id")
+    if not _plain_text(message):
+        return None
+    if client_id is not None and not (
+        _plain_text(client_id, max_length=64, blank=False) and client_id == client_id.strip()
+    ):
+        return None
+    if "client_id" in data and client_id is None:
+        return None  # null: the serializer's error
+    return message, client_id
+
+
+def _send(scope, body, loop=None):
+    """In a worker thread: the JSON of the sent message and its status, or HANDED_OVER.
+    ``loop``: the server's, which publishes the message's event (``events.publishing_on``)."""
+    from .. import events
+
+    if loop is None:
+        return _answer(scope, body)
+    with events.publishing_on(loop):
+        return _answer(scope, body)
+
+
+def _answer(scope, body):
+    from .. import services
     from ..ids import require_id
     from . import serializers as s
     from .auth import ChatJWTAuthentication
@@ -107,22 +150,20 @@ def _send(scope, body):
             return HANDED_OVER
         user = found[0]
         try:
-            room = selectors.get_visible_room(user, require_id(scope["oscar_chat_room_id"], "room_id"))
+            room_id = require_id(scope["oscar_chat_room_id"], "room_id")
         except Exception:  # noqa: BLE001 - the view says what went wrong
             return HANDED_OVER
-        if room is None:
+        valid = plainly_valid(data)
+        if valid is None:
             return HANDED_OVER
-        serializer = s.MessageCreateSerializer(data=data)
-        if not serializer.is_valid():
-            return HANDED_OVER
-        valid = serializer.validated_data
         try:
-            message, created = services.post_message(
-                room, user, message=valid.get("message", ""), message_type="TEXT", client_id=valid.get("client_id")
-            )
-        except Exception:  # noqa: BLE001 - refused or failed before writing: the view answers it
+            # The room is looked up (as the user may see it) by the write itself.
+            sent = services.post_text_message(room_id, user, message=valid[0], client_id=valid[1])
+        except Exception:  # noqa: BLE001 - refused or failed before writing (a retry too): the view answers it
             return HANDED_OVER
-        return s.message_data(message, {"live_cards": {}}), 201 if created else 200
+        if sent is None:
+            return HANDED_OVER  # no such room for this user: the view's 404
+        return s.message_data(sent[0], {"live_cards": {}}), 201
 
 
 def response_headers(body: bytes) -> list[tuple[bytes, bytes]]:
@@ -155,7 +196,7 @@ async def handle(scope, receive, send, room_id: int):
     body = b"".join(chunks)
     scope = dict(scope, oscar_chat_room_id=str(room_id))
     try:
-        answered = await in_worker_thread(_send)(scope, body)
+        answered = await in_worker_thread(_send)(scope, body, asyncio.get_running_loop())
     except Exception:  # noqa: BLE001 - e.g. the database went away: Django answers it (503)
         logger.warning("oscar_chat: fast send failed; handing it to the view", exc_info=True)
         answered = HANDED_OVER

@@ -25,8 +25,10 @@ def on_message_posted(sender: Any, message: Any, room: Any, **kwargs: Any) -> No
         if is_outside_hours(message.created_at):
             enqueue_after_commit(tasks.away_reply_task, room.pk)
         return
-    if not message.is_automatic and conf.get("AUTO_RESOLVE_AFTER") is not None:
-        enqueue_after_commit(tasks.auto_resolve_task, room.pk, message.pk, delay=conf.get("AUTO_RESOLVE_AFTER"))
+    if not message.is_automatic:
+        from .services import schedule_auto_resolve
+
+        schedule_auto_resolve(message.created_at)
     if conf.get("REPLY_EMAIL_DELAY") is not None and not presence.has_open_stream(room.user_id):
         enqueue_after_commit(tasks.reply_digest_task, room.pk, delay=conf.get("REPLY_EMAIL_DELAY"))
 

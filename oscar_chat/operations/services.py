@@ -7,11 +7,13 @@ import io
 import json
 import logging
 import zipfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -135,6 +137,52 @@ def is_outside_hours(at: datetime | None = None) -> bool:
 
 
 # Auto-resolve --------------------------------------------------------------------------
+
+
+# Agent messages of one such period share one queued sweep (``resolve_due_rooms``), run when the
+# last of them has waited: a send costs a cache entry, not a task row of its own.
+AUTO_RESOLVE_PERIOD = 60
+AUTO_RESOLVE_KEY = "oscar_chat:auto_resolve_sweep:{}"
+
+
+def schedule_auto_resolve(sent_at: datetime) -> None:
+    """After an agent's message sent at ``sent_at`` (once the transaction commits): make sure a
+    sweep runs once its wait (``AUTO_RESOLVE_AFTER``) is over."""
+    from . import tasks
+    from .taskapi import enqueue_after_commit
+
+    wait = conf.get("AUTO_RESOLVE_AFTER")
+    if wait is None:
+        return
+    period = int(sent_at.timestamp()) // AUTO_RESOLVE_PERIOD
+    try:
+        if not cache.add(AUTO_RESOLVE_KEY.format(period), True, timeout=2 * AUTO_RESOLVE_PERIOD):
+            return  # this period's sweep is queued already (by this process, or any sharing the cache)
+    except Exception:  # noqa: BLE001 - no cache: one sweep per message (each is cheap when nothing is due)
+        logger.warning("oscar_chat: cache unavailable; queueing an auto-resolve sweep", exc_info=True)
+    period_end = datetime.fromtimestamp((period + 1) * AUTO_RESOLVE_PERIOD, tz=UTC)
+    delay = (period_end - timezone.now()).total_seconds() + wait
+    enqueue_after_commit(tasks.resolve_due_rooms_task, delay=max(delay, 0.0))
+
+
+def resolve_due_rooms() -> int:
+    """Resolve every open room whose customer has been waited on for ``AUTO_RESOLVE_AFTER``: its
+    last message (as the customer sees it) is an agent's, not automatic, and that old. Returns
+    the rooms resolved."""
+    wait = conf.get("AUTO_RESOLVE_AFTER")
+    if wait is None:
+        return 0
+    cutoff = timezone.now() - timedelta(seconds=wait)
+    last = audience.messages_in_view(ChatMessage.objects.filter(room=OuterRef("pk")), viewer_is_customer=True)
+    last = last.order_by("-id").values("pk")[:1]
+    # A room's activity is its last visible message's time: older than the cutoff first (indexed).
+    due = (
+        ChatRoom.objects.filter(status=ChatRoom.Status.OPEN, last_activity__lte=cutoff)
+        .annotate(last_id=Subquery(last))
+        .exclude(last_id=None)
+        .values_list("pk", "last_id")
+    )
+    return sum(1 for room_id, message_id in due.iterator() if auto_resolve(room_id, message_id))
 
 
 def auto_resolve(room_id: int, message_id: int) -> bool:

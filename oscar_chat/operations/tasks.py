@@ -3,11 +3,20 @@
 from .taskapi import task
 
 
+# One room after one message: queued before resolve_due_rooms_task replaced it (such tasks may
+# still wait in a store's queue).
 @task()
 def auto_resolve_task(room_id: int, message_id: int) -> bool:
     from .services import auto_resolve
 
     return auto_resolve(room_id, message_id)
+
+
+@task()
+def resolve_due_rooms_task() -> int:
+    from .services import resolve_due_rooms
+
+    return resolve_due_rooms()
 
 
 @task()

@@ -2,20 +2,11 @@
 
 from django.utils import timezone
 
-from ..models import ChatMessage, ChatRoom
+from ..models import ChatRoom
 
 ENDED = (ChatRoom.Status.RESOLVED, ChatRoom.Status.CLOSED)
-# The fields on_message may change, for the caller's save(update_fields=...).
-MESSAGE_FIELDS = ("first_response_at", "resolved_at")
-
-
-def on_message(room: ChatRoom, message: ChatMessage, *, from_customer: bool) -> None:
-    """Stamp ``room`` (saved by the caller) for a message just sent to it."""
-    if from_customer:
-        # A customer's message reopens the room: it is no longer resolved.
-        room.resolved_at = None
-    elif room.first_response_at is None and not message.is_automatic:
-        room.first_response_at = message.created_at
+# A message's stamps (first response, reopened: no longer resolved) are written with the
+# message itself, in services._room_write_sql.
 
 
 def on_status_change(room: ChatRoom) -> list[str]:

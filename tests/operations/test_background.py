@@ -83,6 +83,44 @@ def test_a_customer_answer_stops_the_auto_resolve(customer, agent, clock, run_wo
     assert not room.messages.filter(is_automatic=True).exists()
 
 
+def test_several_replies_wait_from_the_last_and_queue_one_task(customer, agent, clock, run_worker):
+    from django_tasks_db.models import DBTaskResult
+
+    clock.to(T0)
+    room = open_conversation(customer)
+    reply(room, agent, "Let me look.")
+    clock.to(minutes(30))
+    sweeps = DBTaskResult.objects.filter(task_path__endswith=".resolve_due_rooms_task")
+    queued = sweeps.count()
+    reply(room, agent, "Found it: here is the size chart.")
+    reply(room, agent, "Anything else?")
+    # The replies of one minute share one queued sweep: a send costs no task row of its own.
+    assert sweeps.count() == queued + 1
+
+    clock.to(minutes(61))  # an hour after the first reply, half an hour after the last: not yet
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.OPEN
+
+    clock.to(minutes(91))
+    run_worker()
+    room = reload(room)
+    assert room.status == ChatRoom.Status.RESOLVED
+    assert room.resolved_at == minutes(91)
+
+    # Resolved, then answered again and replied to: a new wait, from the new reply.
+    from oscar_chat.services import post_message
+
+    post_message(room, customer, message="Sorry, one more thing")
+    clock.to(minutes(100))
+    reply(room, agent, "Sure.")
+    clock.to(minutes(159))
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.OPEN
+    clock.to(minutes(161))
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.RESOLVED
+
+
 def test_auto_resolve_off_resolves_nothing(customer, agent, clock, run_worker, settings):
     settings.OSCAR_CHAT_AUTO_RESOLVE_AFTER = None
     clock.to(T0)
