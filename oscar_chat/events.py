@@ -34,7 +34,9 @@ ACCESS_GROUP = "oscar_chat.access"
 
 
 _local = threading.local()
-_publishing = set()  # the publishes under way on the serving loop (kept from the garbage collector)
+_publishing: set[asyncio.Future] = (
+    set()
+)  # the publishes under way on the serving loop (kept from the garbage collector)
 
 
 @contextmanager

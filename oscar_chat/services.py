@@ -318,7 +318,7 @@ def _write_in_one_statement(msg, params, is_note):
         f"s AS (INSERT INTO {sequence} AS q (id, last_seq) "
         f"SELECT 1, COALESCE((SELECT MAX(seq) FROM {messages}), 0) + 1 FROM r "
         f"ON CONFLICT (id) DO UPDATE SET last_seq = q.last_seq + 1 RETURNING last_seq), "
-        f"m AS (INSERT INTO {messages} ({', '.join(f.column for f in fields)}, seq) "
+        f"m AS (INSERT INTO {messages} ({', '.join(str(f.column) for f in fields)}, seq) "
         f"SELECT {', '.join(f'%(m_{f.attname})s' for f in fields)}, s.last_seq FROM s RETURNING id, seq) "
         f"{_read_back_sql('m CROSS JOIN r').replace('SELECT ', 'SELECT m.id, m.seq, ', 1)}"
     )
