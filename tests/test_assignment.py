@@ -140,9 +140,11 @@ def test_an_opening_still_in_its_transaction_makes_the_next_one_take_the_other_a
     found = {}
 
     def slow_opening():
+        # Without a first message: a message's stream position is one row for the whole shop,
+        # locked until its transaction commits, which would make any other send wait here too.
         try:
             with transaction.atomic():
-                found["first"] = open_room(customer, "Slow", message="Hi").admin
+                found["first"] = open_room(customer, "Slow").admin
                 first_assigned.set()
                 second_done.wait(20)
         finally:
@@ -153,6 +155,8 @@ def test_an_opening_still_in_its_transaction_makes_the_next_one_take_the_other_a
     try:
         assert first_assigned.wait(20)
         found["second"] = open_room(other_customer, "Fast", message="Hi").admin
+        # It did not wait for the first opening to commit.
+        assert thread.is_alive()
     finally:
         second_done.set()
         thread.join(20)
