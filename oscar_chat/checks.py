@@ -179,6 +179,34 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     return []
 
 
+# Entries the chat keeps in the default cache: a slot per open stream, presence, tickets, throttles.
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+LOCMEM_MIN_ENTRIES = 10_000
+
+
+@register(Tags.caches)
+def check_cache_room(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    default = (getattr(settings, "CACHES", None) or {}).get("default") or {}
+    if default.get("BACKEND") != LOCMEM_CACHE:
+        return []
+    # Django's own default when OPTIONS do not say: 300.
+    entries = int((default.get("OPTIONS") or {}).get("MAX_ENTRIES", 300))
+    if entries >= LOCMEM_MIN_ENTRIES:
+        return []
+    return [
+        Warning(
+            f"The default cache (LocMemCache) holds {entries} entries: the chat keeps one per open stream and "
+            "per recent user, so it evicts them (open streams go uncounted, customers watching the chat "
+            "are emailed as if away).",
+            hint=_hint(
+                'Set CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] to 100_000, or use a shared cache (Redis).',
+                "oscar_chat.W009",
+            ),
+            id="oscar_chat.W009",
+        )
+    ]
+
+
 def _speaks_indonesian() -> bool:
     # Django's default LANGUAGES lists every language; only a store's own list says it serves Indonesian.
     if not settings.is_overridden("LANGUAGES"):

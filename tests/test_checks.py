@@ -136,6 +136,23 @@ def test_no_channel_layer_or_the_in_memory_one_is_a_warning(layers, expected):
         assert _chat_issues() == expected
 
 
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.parametrize(
+    ("caches", "expected"),
+    [
+        ({"default": {"BACKEND": LOCMEM}}, ["oscar_chat.W009"]),  # Django's default: 300 entries
+        ({"default": {"BACKEND": LOCMEM, "OPTIONS": {"MAX_ENTRIES": 1000}}}, ["oscar_chat.W009"]),
+        ({"default": {"BACKEND": LOCMEM, "OPTIONS": {"MAX_ENTRIES": 100_000}}}, []),
+        ({"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}, []),
+    ],
+)
+def test_a_small_local_memory_cache_is_a_warning(caches, expected):
+    with override_settings(**SOUND, CACHES=caches):
+        assert _chat_issues() == expected
+
+
 def test_indonesian_without_locale_middleware_is_a_warning():
     middleware = [m for m in django_settings.MIDDLEWARE if m != "django.middleware.locale.LocaleMiddleware"]
     with override_settings(**SOUND, MIDDLEWARE=middleware):
