@@ -385,11 +385,13 @@ def open_room(*, customer, opened_by, subject="", message="", product=None, prio
             priority=priority or ChatRoom.Priority.NORMAL,
             admin=opened_by if opened_by.pk != customer.pk and is_agent(opened_by) else None,
         )
+        # Assigned before the first messages: a message takes the stream's next position, one row
+        # for the whole shop locked until commit, and waiting for an agent's turn must not hold it.
+        assigned = opened_by.pk == customer.pk and auto_assign(room) is not None
         if message:
             post_message(room, opened_by, message=message)
         if product is not None:
             post_message(room, opened_by, message_type=MessageType.PRODUCT, product=product)
-        assigned = opened_by.pk == customer.pk and auto_assign(room) is not None
         room.refresh_from_db()
         events.room_changed(room, changed=("created", "admin") if assigned else ("created",))
     return room

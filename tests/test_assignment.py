@@ -5,11 +5,12 @@ Agents are made "online" through the real presence entry their event streams wri
 """
 
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
 
-from oscar_chat import presence, signals
+from oscar_chat import presence, services, signals
 from oscar_chat.models import ChatRoom
 
 from .conftest import jwt_client, make_user
@@ -162,6 +163,72 @@ def test_an_opening_still_in_its_transaction_makes_the_next_one_take_the_other_a
         thread.join(20)
     # In turn, the first opening took agent; the second did not wait for it and took agent2.
     assert (found["first"], found["second"]) == (agent, agent2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_opening_waiting_for_an_agents_turn_holds_up_no_one_elses_message(
+    needs_postgres, customer, other_customer, agent
+):
+    """With the only agent's turn being given (a transaction not yet committed), the next opening
+    waits for it; meanwhile the agent still answers in another room: the waiting opening has
+    not taken the shop's stream position yet."""
+    online(agent)
+    earlier = open_room(customer, "Earlier", message="Hi")  # gives agent a turn row
+    held, release = threading.Event(), threading.Event()
+    done = {}
+
+    def holding_the_turn():
+        try:
+            with transaction.atomic():
+                open_room(customer, "Slow")  # no message: it holds the turn, not the stream position
+                held.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    def waiting_opening():
+        try:
+            done["waiting"] = open_room(other_customer, "Waiting", message="Hello?")
+        finally:
+            connection.close()
+
+    def agent_reply():
+        try:
+            done["reply"] = services.post_message(earlier, agent, message="On it.")
+        finally:
+            connection.close()
+
+    holder, waiter = threading.Thread(target=holding_the_turn), threading.Thread(target=waiting_opening)
+    holder.start()
+    try:
+        assert held.wait(20)
+        waiter.start()
+        assert _waits_on_a_lock(timeout=10), "the second opening did not wait for the agent's turn"
+        replier = threading.Thread(target=agent_reply)
+        replier.start()
+        replier.join(10)
+        assert "reply" in done, "the agent's reply waited for an opening that waits for a turn"
+        assert "waiting" not in done
+    finally:
+        release.set()
+        holder.join(20)
+        waiter.join(20)
+    assert done["waiting"].pk
+
+
+def _waits_on_a_lock(timeout):
+    """Whether another session of this database waits on a row lock, within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
 
 
 def test_with_the_cache_gone_the_room_opens_unassigned(settings, customer, agent):
