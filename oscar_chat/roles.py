@@ -11,8 +11,9 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
+
+from .user_cache import forget_keys
 
 AGENT_PERMISSION = "oscar_chat.change_chatroom"
 # Remembered for at most this long, in case a change reached the database without a signal
@@ -58,18 +59,7 @@ def is_agent(user) -> bool:
 def forget_agents(user_ids) -> None:
     """Drop what the cache remembers about ``user_ids``: now, and again after the transaction
     commits (a request reading the old permissions meanwhile may have remembered them)."""
-    keys = [_cache_key(pk) for pk in user_ids if pk is not None]
-    if not keys:
-        return
-
-    def forget():
-        try:
-            cache.delete_many(keys)
-        except Exception:  # noqa: BLE001 - the entries expire on their own
-            logger.warning("oscar_chat: could not clear the agent cache", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget)
+    forget_keys([_cache_key(pk) for pk in user_ids if pk is not None], "agent cache")
 
 
 def agents_queryset():

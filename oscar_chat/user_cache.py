@@ -23,10 +23,10 @@ def _key(user_id) -> str:
     return f"oscar_chat:user:{user_id}"
 
 
-def forget(user_ids) -> None:
-    """Drop the remembered ``user_ids``: now, and again after the transaction commits (a request
-    that read the old row meanwhile may have remembered it)."""
-    keys = [_key(pk) for pk in user_ids if pk is not None]
+def forget_keys(keys: list[str], what: str) -> None:
+    """Drop cache ``keys``: now, and again after the transaction commits (a request that read the
+    old rows meanwhile may have remembered them). ``what`` names them in the warning when the
+    cache cannot be reached (the entries then expire on their own)."""
     if not keys:
         return
 
@@ -34,10 +34,15 @@ def forget(user_ids) -> None:
         try:
             cache.delete_many(keys)
         except Exception:  # noqa: BLE001 - the entries expire on their own
-            logger.warning("oscar_chat: could not clear the user cache", exc_info=True)
+            logger.warning("oscar_chat: could not clear the %s", what, exc_info=True)
 
     drop()
     transaction.on_commit(drop)
+
+
+def forget(user_ids) -> None:
+    """Drop the remembered ``user_ids`` (``forget_keys``)."""
+    forget_keys([_key(pk) for pk in user_ids if pk is not None], "user cache")
 
 
 class CachedUsers:
