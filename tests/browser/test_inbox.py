@@ -82,6 +82,10 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     expect(page.locator("#oc-panel-customer")).to_contain_text("Eka Pratama")
     expect(page.locator("#oc-status")).to_have_value("OPEN")
     expect(page.locator("#oc-assignee option")).to_contain_text(["Unassigned", "Budi Santoso", "Citra Lestari"])
+    # Side by side: the list, the conversation, the customer panel.
+    boxes = [page.locator(sel).bounding_box() for sel in (".oc-inbox-list", ".oc-conversation", ".oc-customer-panel")]
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] and boxes[1]["x"] + boxes[1]["width"] <= boxes[2]["x"]
+    assert all(box["y"] < boxes[0]["y"] + 100 for box in boxes), boxes
     shot(screenshot, "inbox")
 
     # Views: Mine holds the room assigned to this agent only; Unassigned the other.
@@ -114,6 +118,12 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     # ...and one in the open conversation shows at once.
     say(demo, customer, first["id"], "Size M please")
     expect(page.locator(".oc-message-item", has_text="Size M please")).to_have_count(1)
+    # Unread: the rooms with customer messages no agent has read; the open one is read.
+    page.locator("#oc-inbox-filters").get_by_label("Unread").check()
+    expect(entry(page, second)).to_have_count(1)
+    expect(entry(page, first)).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"unread=yes"))
+    page.locator("#oc-inbox-filters").get_by_label("Unread").uncheck()
 
     # Another conversation: the URL follows; Back returns to the first; a reload lands on it.
     open_in_inbox(page, second)
@@ -341,6 +351,16 @@ def test_an_agent_sees_a_colleague_typing_in_the_same_conversation(demo, page, b
         shot(screenshot, "colleague-typing")
         # The colleague does not see themself typing.
         expect(other.locator("#oc-typing")).to_have_text("")
+        # A colleague's note reaches this agent live, marked as a note.
+        other.fill("#oc-input", "")
+        other.locator("#oc-note-mode").click()
+        other.fill("#oc-input", "Told them cold water; check the care card stock")
+        other.press("#oc-input", "Enter")
+        note = page.locator(".oc-msg.oc-internal-note", has_text="care card stock")
+        expect(note).to_have_count(1)
+        expect(note).to_contain_text("Internal note")
+        expect(note).to_contain_text("Citra Lestari")
+        shot(screenshot, "colleague-note-live")
     finally:
         colleague.close()
     assert errors == []

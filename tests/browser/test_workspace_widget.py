@@ -122,4 +122,19 @@ def test_a_note_written_in_the_inbox_never_reaches_the_open_widget(shop, page, b
     page.reload()
     expect(widget_log(page).locator(".oc-msg")).to_have_count(2)
     expect(widget_log(page)).not_to_contain_text("Supplier")
+
+    # The list of conversations: a later note changes neither the preview nor the unread count;
+    # the status changed after it shows that the list has caught up.
+    page.locator(".oc-back").click()
+    item = page.locator(f'.oc-room[data-room-id="{room["id"]}"]')
+    expect(item.locator(".oc-room-last")).to_contain_text("XXL is coming soon")
+    agent_says(shop, room["id"], "Sounds upset: offer 10% if asked", message_type="NOTE")
+    resolved = shop.agent_api.patch(f"/api/chat/rooms/{room['id']}/manage", json={"status": "RESOLVED"})
+    assert resolved.status_code == 200, resolved.text
+    expect(item.locator(".oc-pill")).to_have_text("Resolved")
+    expect(item.locator(".oc-room-last")).to_contain_text("XXL is coming soon")
+    expect(item).not_to_contain_text("upset")
+    expect(item.locator(".oc-count")).to_have_count(0)
+    expect(item).not_to_have_class(re.compile(r"\boc-unread\b"))
+    shot(screenshot, "widget-no-note-in-the-list")
     assert errors == []
