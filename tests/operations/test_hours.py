@@ -104,3 +104,26 @@ def test_presence_tells_the_widget_when_the_shop_answers(weekday_hours, customer
     data = api(customer).get("/api/chat/presence/").json()
     assert data["is_open"] is True and data["next_opening"] is None
     assert api().get("/api/chat/presence").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_away_reply_does_not_make_the_customer_wait_nor_resolve_the_conversation(
+    weekday_hours, customer, other_customer, agent, clock, run_worker, settings
+):
+    settings.OSCAR_CHAT_AUTO_RESOLVE_AFTER = 3600
+    clock.to(at(4, 18))  # Friday evening: closed until Monday 09:00
+    waiting = open_conversation(customer, text="Can I still order for Monday delivery?")
+    run_worker()
+    assert reload(waiting).messages.filter(is_automatic=True).count() == 1  # the away reply
+
+    # Another conversation's reply queues the auto-resolve sweep, which runs over every room.
+    clock.to(at(4, 19))
+    other = open_conversation(other_customer, text="Where is my parcel?")
+    reply(other, agent, "It left the warehouse today.")
+    clock.to(at(5, 12))  # Saturday noon: both far past the hour's wait
+    run_worker()
+    assert reload(other).status == "RESOLVED"
+    # The customer still waits on the shop: the away reply is not an answer to wait on them for.
+    waiting = reload(waiting)
+    assert waiting.status == "OPEN"
+    assert waiting.messages.filter(is_automatic=True).count() == 1
