@@ -85,8 +85,8 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_URL_SCHEME": "https",
     # Time zone of the opening hours and of the reports' days (None: TIME_ZONE).
     "TIME_ZONE": None,
-    # Days after which attachments are deleted; None: kept. See "Data rights".
-    "RETENTION_DAYS": {"attachments": None},
+    # Days after which attachments and agents' internal notes are deleted; None: kept. See "Data rights".
+    "RETENTION_DAYS": {"attachments": None, "notes": None},
     # Task backend alias (TASKS) the chat enqueues its background work on.
     "TASK_BACKEND": "default",
     # Presence (GET presence, the widget's "online"/"away"): an agent counts as online while
