@@ -127,3 +127,35 @@ def test_an_away_reply_does_not_make_the_customer_wait_nor_resolve_the_conversat
     waiting = reload(waiting)
     assert waiting.status == "OPEN"
     assert waiting.messages.filter(is_automatic=True).count() == 1
+
+
+def test_hours_holidays_and_replies_are_managed_in_the_admin(superuser, customer, api, client, clock):
+    client.force_login(superuser)
+    add = "/admin/oscar_chat/openinghours/add/"
+    # Closing before opening is refused with a message, and nothing is stored.
+    response = client.post(add, {"weekday": 5, "opens_at": "17:00", "closes_at": "09:00"})
+    assert response.status_code == 200
+    assert "Closing time must be after opening time." in response.content.decode()
+    assert not OpeningHours.objects.exists()
+    # Saturday 10:00-14:00 and Sunday 10:00-12:00; Sunday 8 March a holiday.
+    for weekday, closes in ((5, "14:00"), (6, "12:00")):
+        response = client.post(add, {"weekday": weekday, "opens_at": "10:00", "closes_at": closes})
+        assert response.status_code == 302, response.content.decode()
+    response = client.post("/admin/oscar_chat/holiday/add/", {"date": "2026-03-08", "name": "Hari libur"})
+    assert response.status_code == 302
+    assert "Saturday 10:00–14:00" in client.get("/admin/oscar_chat/openinghours/").content.decode()
+
+    # The widget is told at once: Saturday 15:00 is closed, next opening the Saturday after.
+    clock.to(at(5, 15))
+    data = api(customer).get("/api/chat/presence").json()
+    assert data["is_open"] is False
+    assert data["next_opening"] == at(12, 10).astimezone(dt.UTC).isoformat()
+
+    # Automatic replies: one per kind and language, the language one of LANGUAGES.
+    response = client.post("/admin/oscar_chat/autoreply/add/", {"kind": "AWAY", "language": "xx", "text": "?"})
+    assert response.status_code == 200 and not AutoReply.objects.exists()
+    response = client.post(
+        "/admin/oscar_chat/autoreply/add/", {"kind": "AWAY", "language": "id", "text": "Buka lagi {next_opening}."}
+    )
+    assert response.status_code == 302
+    assert AutoReply.objects.get().text == "Buka lagi {next_opening}."
