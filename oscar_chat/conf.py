@@ -78,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     "REPLY_EMAIL_DELAY": 120,
     # Email the agents about a new conversation when none of them has a stream open.
     "NOTIFY_AGENTS_OFFLINE": True,
+    # Answer the first message of a conversation opened in opening hours while no agent is
+    # online with the automatic away reply (outside opening hours it always gets one).
+    "AWAY_REPLY_WITHOUT_AGENTS": True,
     # Link in the customer's email; {room_id} is filled in, relative links get the Site's domain.
     # None: Oscar's catalogue page with ?oscar_chat_room={room_id}, which the widget opens.
     "CUSTOMER_CONVERSATION_URL": None,

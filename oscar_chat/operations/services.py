@@ -78,15 +78,28 @@ def AWAY_UNKNOWN_OPENING() -> str:
     return _("Thanks for your message! We are away right now and will answer as soon as we are back.")
 
 
-def auto_reply_text(kind: str, *, language: str | None = None, **values: str) -> str:
-    """The store's wording of an automatic message in ``language`` (default: LANGUAGE_CODE), else ours."""
+def AWAY_NO_AGENT() -> str:
+    """Open, but no agent online: what the widget says too (``EXPECTED_REPLY_TIME``)."""
+    expected = conf.get("EXPECTED_REPLY_TIME")
+    if expected:
+        return _("Thanks for your message! Nobody is online right now; we usually reply %(when)s.") % {"when": expected}
+    return _("Thanks for your message! Nobody is online right now; we will answer as soon as we can.")
+
+
+def auto_reply_text(kind: str, *, language: str | None = None, no_agent: bool = False, **values: str) -> str:
+    """The store's wording of an automatic message in ``language`` (default: LANGUAGE_CODE), else ours.
+
+    An away reply without a ``next_opening`` (no agent online, or no opening within the search)
+    uses the store's away text only if it does not name the next opening.
+    """
     from django.conf import settings
 
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
         custom = AutoReply.objects.filter(kind=kind, language=language).values_list("text", flat=True).first()
         if kind == AutoReply.Kind.AWAY and not values.get("next_opening"):
-            text = custom if custom and "{next_opening}" not in custom else AWAY_UNKNOWN_OPENING()
+            fallback = AWAY_NO_AGENT if no_agent else AWAY_UNKNOWN_OPENING
+            text = custom if custom and "{next_opening}" not in custom else fallback()
         else:
             text = custom or DEFAULT_TEXTS[kind]()
         try:
@@ -102,13 +115,16 @@ def _automatic_sender(room: ChatRoom) -> Any:
     return agents_queryset().order_by("pk").first()
 
 
-def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage | None:
-    """Answer a customer who wrote outside opening hours, once per closed period."""
+def send_away_reply(room_id: int, *, now: datetime | None = None, no_agent: bool = False) -> ChatMessage | None:
+    """Answer a customer who wrote outside opening hours, once per closed period; or, with
+    ``no_agent`` (queued when a customer opens a conversation while no agent is online), one who
+    wrote in opening hours with nobody online, once per conversation."""
     from ..services import post_message
 
     now = now or timezone.now()
     schedule = hours.load_schedule()
-    if schedule.is_open(now):
+    is_open = schedule.is_open(now)
+    if is_open and (not no_agent or presence.agents_online()):
         return None
     with transaction.atomic():
         room = (
@@ -116,17 +132,23 @@ def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage
         )
         if room is None:  # deleted (erasure) before the task ran
             return None
-        last_closing = schedule.last_closing(now)
-        if room.away_replied_at is not None and (last_closing is None or room.away_replied_at > last_closing):
-            return None  # already answered in this closed period
+        if is_open:
+            if room.away_replied_at is not None or room.first_response_at is not None:
+                return None  # answered already, by this reply or by an agent
+        else:
+            last_closing = schedule.last_closing(now)
+            if room.away_replied_at is not None and (last_closing is None or room.away_replied_at > last_closing):
+                return None  # already answered in this closed period
         sender = _automatic_sender(room)
         if sender is None:
             return None
-        next_opening = schedule.next_opening(now)
+        next_opening = None if is_open else schedule.next_opening(now)
         opening_text = ""
         if next_opening is not None:
             opening_text = date_format(timezone.localtime(next_opening, schedule.tz), "l j F H:i")
-        text = auto_reply_text(AutoReply.Kind.AWAY, next_opening=opening_text, name=display_name(room.user))
+        text = auto_reply_text(
+            AutoReply.Kind.AWAY, no_agent=is_open, next_opening=opening_text, name=display_name(room.user)
+        )
         message, _created = post_message(room, sender, message=text, automatic=True)
         ChatRoom.objects.filter(pk=room.pk).update(away_replied_at=now)
     return message

@@ -6,6 +6,7 @@ import pytest
 
 from oscar_chat.operations.hours import BusinessClock, load_schedule
 from oscar_chat.operations.models import AutoReply, Holiday, OpeningHours
+from oscar_chat.services import post_message
 
 from .conftest import JAKARTA, open_conversation, reload, reply
 
@@ -61,8 +62,6 @@ def test_first_message_outside_hours_gets_one_away_reply(weekday_hours, customer
     assert reload(room).first_response_at is None
     assert reload(room).admin is None
 
-    from oscar_chat.services import post_message
-
     clock.to(at(0, 21))
     post_message(room, customer, message="Still there?")
     run_worker()
@@ -80,7 +79,10 @@ def test_first_message_outside_hours_gets_one_away_reply(weekday_hours, customer
 def test_no_away_reply_in_hours_and_the_store_wording_in_its_language(
     weekday_hours, customer, agent, clock, run_worker, settings
 ):
+    from oscar_chat.presence import mark_agent_present
+
     clock.to(at(0, 10))
+    mark_agent_present(agent.pk)  # in hours, an agent online: nothing automatic
     room = open_conversation(customer)
     run_worker()
     assert not reload(room).messages.filter(is_automatic=True).exists()
@@ -104,6 +106,38 @@ def test_presence_tells_the_widget_when_the_shop_answers(weekday_hours, customer
     data = api(customer).get("/api/chat/presence/").json()
     assert data["is_open"] is True and data["next_opening"] is None
     assert api().get("/api/chat/presence").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_hours_with_no_agent_online_the_first_message_gets_an_away_reply(
+    weekday_hours, customer, agent, clock, run_worker, settings, mailoutbox
+):
+    settings.OSCAR_CHAT_EXPECTED_REPLY_TIME = "within 2 hours"
+    clock.to(at(1, 11))  # Tuesday 11:00, open, nobody online
+    room = open_conversation(customer, text="Is the blue one back in stock?")
+    post_message(room, customer, message="And in size M?")
+    run_worker()
+    [away] = reload(room).messages.filter(is_automatic=True)
+    assert away.message == "Thanks for your message! Nobody is online right now; we usually reply within 2 hours."
+    assert away.sender == agent
+    assert reload(room).first_response_at is None  # still waiting for an agent
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [agent.email]  # the agents hear of it too
+
+    # The store's own away text, if it does not name the next opening; in its language.
+    settings.LANGUAGE_CODE = "id"
+    AutoReply.objects.create(kind="AWAY", language="id", text="Halo {name}, kami segera membalas.")
+    room = open_conversation(customer)
+    run_worker()
+    assert reload(room).messages.get(is_automatic=True).message == "Halo Eka Pratama, kami segera membalas."
+
+    # An agent who answers before the worker runs makes it unnecessary; so does turning it off.
+    room = open_conversation(customer)
+    reply(room, agent)
+    settings.OSCAR_CHAT_AWAY_REPLY_WITHOUT_AGENTS = False
+    other = open_conversation(customer)
+    run_worker()
+    assert not reload(room).messages.filter(is_automatic=True).exists()
+    assert not reload(other).messages.filter(is_automatic=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)
