@@ -13,7 +13,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, Min, OuterRef, Subquery, Value, When
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -178,7 +178,8 @@ def schedule_auto_resolve(sent_at: datetime) -> None:
         return
     period = int(sent_at.timestamp()) // AUTO_RESOLVE_PERIOD
     try:
-        if not cache.add(AUTO_RESOLVE_KEY.format(period), True, timeout=2 * AUTO_RESOLVE_PERIOD):
+        # The wait is in the key: after it changes, the rooms of a period need a sweep at the new time.
+        if not cache.add(AUTO_RESOLVE_KEY.format(f"{period}:{wait}"), True, timeout=2 * AUTO_RESOLVE_PERIOD):
             return  # this period's sweep is queued already (by this process, or any sharing the cache)
     except Exception:  # noqa: BLE001 - no cache: one sweep per message (each is cheap when nothing is due)
         logger.warning("oscar_chat: cache unavailable; queueing an auto-resolve sweep", exc_info=True)
@@ -196,8 +197,9 @@ def resolve_due_rooms() -> int:
         return 0
     cutoff = timezone.now() - timedelta(seconds=wait)
     # Automatic messages (away replies, notices) are nobody's answer: skipped, as in auto_resolve.
-    last = audience.messages_in_view(ChatMessage.objects.filter(room=OuterRef("pk")), viewer_is_customer=True)
-    last = last.filter(is_automatic=False).order_by("-id").values("pk")[:1]
+    answers = audience.messages_in_view(ChatMessage.objects.filter(room=OuterRef("pk")), viewer_is_customer=True)
+    answers = answers.filter(is_automatic=False).order_by("-id")
+    last = answers.values("pk")[:1]
     # A room's activity is its last visible message's time: older than the cutoff first (indexed).
     due = (
         ChatRoom.objects.filter(status=ChatRoom.Status.OPEN, last_activity__lte=cutoff)
@@ -205,7 +207,24 @@ def resolve_due_rooms() -> int:
         .exclude(last_id=None)
         .values_list("pk", "last_id")
     )
-    return sum(1 for room_id, message_id in due.iterator() if auto_resolve(room_id, message_id))
+    resolved = sum(1 for room_id, message_id in due.iterator() if auto_resolve(room_id, message_id))
+    _follow_up_sweep(cutoff, answers)
+    return resolved
+
+
+def _follow_up_sweep(cutoff: datetime, answers) -> None:
+    """Sweeps are queued by agents' replies; so that none is missed when the wait grew after they
+    were queued (or a queueing failed), each sweep makes sure one is queued for the earliest open
+    room still waiting on its customer (``answers``: a room's messages that count, latest first)."""
+    waiting = (
+        ChatRoom.objects.filter(status=ChatRoom.Status.OPEN, last_activity__gt=cutoff)
+        .annotate(last_sender=Subquery(answers.values("sender_id")[:1]))
+        .exclude(last_sender=None)
+        .exclude(last_sender=F("user_id"))
+    )
+    earliest = waiting.aggregate(at=Min("last_activity"))["at"]
+    if earliest is not None:
+        schedule_auto_resolve(earliest)
 
 
 def auto_resolve(room_id: int, message_id: int) -> bool:

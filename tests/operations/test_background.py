@@ -302,3 +302,22 @@ def test_the_store_s_email_template_from_oscar_s_dashboard_is_used(customer, age
     url = f"https://testserver/catalogue/?oscar_chat_room={room.pk}"
     assert mail.body == f"Halo Eka Pratama! Budi Santoso wrote Ready to ship. {url}"
     assert mail.alternatives[0][0] == f"<p>Halo Eka Pratama</p><a href='{url}'>Buka</a>"
+
+
+def test_a_wait_lengthened_after_the_reply_still_resolves_at_its_new_end(customer, agent, clock, run_worker, settings):
+    clock.to(T0)
+    room = open_conversation(customer)
+    reply(room, agent, "Here is the size chart.")  # its sweep is queued for an hour later
+    settings.OSCAR_CHAT_AUTO_RESOLVE_AFTER = 3 * 3600  # the shop gives customers longer
+
+    clock.to(minutes(61))  # the queued sweep runs: not due under the new wait
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.OPEN
+
+    # No agent writes again anywhere: the conversation is still resolved when its new wait ends.
+    clock.to(minutes(179))
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.OPEN
+    clock.to(minutes(182))
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.RESOLVED
