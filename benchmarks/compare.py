@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/compare.py                      # 2 alternating rounds, ~15 minutes
     .venv/bin/python benchmarks/compare.py --reps 1 --idle-streams 0   # quick: no 10,000-stream run
+    .venv/bin/python benchmarks/compare.py --processes 2 --redis redis://127.0.0.1:6379/13
+                                                  # two processes each, sharing events through Redis
     make bench                                                   # the same as the first line
 
 What it does, and undoes:
@@ -16,7 +18,11 @@ What it does, and undoes:
 3. Each round runs every scenario on the peer and on this project, alternating which goes first,
    each on a fresh server after a short warm-up; the 1-minute load average is noted at the start
    of every run (the box is shared: compare within a round).
-4. It prints one table per round and one of the medians, with this project / peer ratios, and
+4. With ``--processes N`` each side runs N server processes on N ports that share their events
+   through ``--redis`` (ours: ``REDIS_URL``, i.e. Channels' Redis pub/sub layer and Redis cache;
+   the peer: ``EVENTSTREAM_REDIS``); that Redis database is emptied before every run. The load
+   client spreads streams and POSTs round-robin over the processes and sums their CPU and memory.
+5. It prints one table per round and one of the medians, with this project / peer ratios, and
    writes every JSON report under ``--work``/results. Every process it started is stopped, on
    success, error or Ctrl-C; ``--drop`` also drops the two databases.
 
@@ -52,6 +58,7 @@ PEER_REQUIREMENTS = [
     "django>=5.2,<6",
     "django-eventstream==5.3.4",
     "daphne",
+    "redis",  # EVENTSTREAM_REDIS, with --processes
     "aiohttp",
     "httptools",
     "uvloop",
@@ -159,24 +166,33 @@ class Peer:
         self.db = work / "peer.sqlite3"
 
     def install(self) -> None:
-        if (self.venv / "bin" / "daphne").exists():
+        installed = self.venv / "requirements.txt"
+        if installed.exists() and installed.read_text() == "\n".join(PEER_REQUIREMENTS):
             return
         log(f"installing the peer into {self.venv}")
         run([sys.executable, "-m", "venv", str(self.venv)])
         run([str(self.python), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS])
+        installed.write_text("\n".join(PEER_REQUIREMENTS))
 
-    def env(self) -> dict:
-        return {**os.environ, "PEER_DB": str(self.db), "PEERBENCH": str(self.work)}
+    def env(self, redis: str | None = None) -> dict:
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env.update({"PEER_DB": str(self.db), "PEERBENCH": str(self.work)})
+        if redis:
+            env["REDIS_URL"] = redis
+        return env
 
-    def start(self, port: int) -> subprocess.Popen:
+    def start(self, ports: list[int], redis: str | None = None) -> list[subprocess.Popen]:
         for path in self.work.glob("peer.sqlite3*"):
             path.unlink()
         run([str(self.python), "manage.py", "migrate", "-v0"], cwd=VENDOR / "peer", env=self.env())
-        logfile = self.work / "logs" / f"peer-{port}.log"
-        cmd = [str(self.venv / "bin" / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-        proc = start([*cmd, "peerproj.asgi:application"], cwd=VENDOR / "peer", env=self.env(), logfile=logfile)
-        wait_ready(proc, f"http://127.0.0.1:{port}/send/ping/", logfile)
-        return proc
+        procs = []
+        for port in ports:
+            logfile = self.work / "logs" / f"peer-{port}.log"
+            cmd = [str(self.venv / "bin" / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+            env = self.env(redis)
+            procs.append(start([*cmd, "peerproj.asgi:application"], cwd=VENDOR / "peer", env=env, logfile=logfile))
+            wait_ready(procs[-1], f"http://127.0.0.1:{port}/send/ping/", logfile)
+        return procs
 
     def client_flags(self) -> list[str]:
         return ["peer"]
@@ -195,10 +211,12 @@ class OscarChat:
         self.python = ROOT / ".venv" / "bin" / "python"
         self.tokens = work / "oscar_tokens.json"
 
-    def env(self, database: str) -> dict:
+    def env(self, database: str, redis: str | None = None) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
         # PYTHONPATH: the project's package, even when --project is another checkout than the venv's.
         env.update({"DATABASE_URL": f"{self.server}/{database}", "DEBUG": "0", "PYTHONPATH": str(self.project)})
+        if redis:
+            env["REDIS_URL"] = redis
         return env
 
     def install(self, refresh: bool) -> None:
@@ -233,14 +251,17 @@ class OscarChat:
                 stdout=subprocess.DEVNULL,
             )
 
-    def start(self, port: int) -> subprocess.Popen:
+    def start(self, ports: list[int], redis: str | None = None) -> list[subprocess.Popen]:
         psql(self.server, f"DROP DATABASE IF EXISTS {self.run_db}")
         psql(self.server, f"CREATE DATABASE {self.run_db} TEMPLATE {self.template}")
-        logfile = self.work / "logs" / f"oscar-{port}.log"
-        cmd = [str(ROOT / ".venv" / "bin" / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-        proc = start([*cmd, "sandbox.asgi:application"], cwd=self.project, env=self.env(self.run_db), logfile=logfile)
-        wait_ready(proc, f"http://127.0.0.1:{port}/api/chat/sse", logfile)
-        return proc
+        procs = []
+        for port in ports:
+            logfile = self.work / "logs" / f"oscar-{port}.log"
+            cmd = [str(ROOT / ".venv" / "bin" / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+            env = self.env(self.run_db, redis)
+            procs.append(start([*cmd, "sandbox.asgi:application"], cwd=self.project, env=env, logfile=logfile))
+            wait_ready(procs[-1], f"http://127.0.0.1:{port}/api/chat/sse", logfile)
+        return procs
 
     def client_flags(self) -> list[str]:
         return ["oscar_chat", "--tokens", str(self.tokens), "--agent", AGENT]
@@ -269,19 +290,28 @@ def scenarios(args) -> dict[str, list[str]]:
     return {name: flags for name, flags in found.items() if name in args.only_scenarios}
 
 
-def measure(side, client: Path, label: str, flags: list[str], results: Path) -> dict:
-    port = free_port()
-    proc = side.start(port)
-    base = f"http://127.0.0.1:{port}"
+def empty_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def measure(side, client: Path, label: str, flags: list[str], results: Path, processes=1, redis=None) -> dict:
+    if redis:
+        empty_redis(redis)
+    ports = [free_port() for _ in range(processes)]
+    procs = side.start(ports, redis)
+    bases = [flag for port in ports for flag in ("--base", f"http://127.0.0.1:{port}")]
+    pids = [flag for proc in procs for flag in ("--pid", str(proc.pid))]
     try:
-        warm = [str(client), str(VENDOR / "sse_load.py"), *side.client_flags(), "--base", base]
+        warm = [str(client), str(VENDOR / "sse_load.py"), *side.client_flags(), *bases]
         warm += ["--streams", "50", "--rate", "20", "--seconds", "2"]
         subprocess.run(warm, capture_output=True, cwd=ROOT)
         load = load_average()
         out = results / f"{label}.json"
         log(f"{label}: load {load}")
-        cmd = [str(client), str(VENDOR / "sse_load.py"), *side.client_flags(), "--base", base]
-        cmd += ["--pid", str(proc.pid), "--label", label, "--out", str(out), *flags]
+        cmd = [str(client), str(VENDOR / "sse_load.py"), *side.client_flags(), *bases]
+        cmd += [*pids, "--label", label, "--out", str(out), *flags]
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         if done.returncode != 0 or not out.exists():
             log(f"{label} failed: {done.stderr[-1500:]}")
@@ -290,7 +320,8 @@ def measure(side, client: Path, label: str, flags: list[str], results: Path) -> 
         report["load1"] = load
         return report
     finally:
-        stop(proc)
+        for proc in procs:
+            stop(proc)
 
 
 def cpu_per_send(server: dict, deliveries: dict, messages: dict):
@@ -410,7 +441,11 @@ def main() -> int:
     parser.add_argument("--project", default=str(ROOT), help="the checkout whose sandbox is measured (a baseline)")
     parser.add_argument("--refresh", action="store_true", help="remake the template database")
     parser.add_argument("--drop", action="store_true", help="drop the databases at the end")
+    parser.add_argument("--processes", type=int, default=1, help="server processes per side (needs --redis past 1)")
+    parser.add_argument("--redis", help="Redis URL the processes share (its database is emptied before each run)")
     args = parser.parse_args()
+    if args.processes > 1 and not args.redis:
+        parser.error("--processes above 1 needs --redis")
     args.only_scenarios = set(args.scenarios.split(","))
 
     if not shutil.which("psql"):
@@ -438,10 +473,11 @@ def main() -> int:
                 order = sides if rep % 2 == 0 else sides[::-1]
                 for side in order:
                     label = f"{side.name}-{scenario}-r{rep + 1}"
-                    report = measure(side, peer.python, label, flags, results)
+                    report = measure(side, peer.python, label, flags, results, args.processes, args.redis)
                     round_.setdefault(scenario, {})[side.name] = figures(report, scenario, 10.0)
             rounds.append(round_)
-            print(table(f"Round {rep + 1} of {args.reps}", rows_of(round_)), flush=True)
+            title = f"Round {rep + 1} of {args.reps}, {args.processes} process(es) per side"
+            print(table(title, rows_of(round_)), flush=True)
         if len(rounds) > 1:
             print(table(f"Medians of {len(rounds)} rounds", medians(rounds)))
         print(f"\nJSON reports: {results}")

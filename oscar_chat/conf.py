@@ -78,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     "REPLY_EMAIL_DELAY": 120,
     # Email the agents about a new conversation when none of them has a stream open.
     "NOTIFY_AGENTS_OFFLINE": True,
+    # Answer the first message of a conversation opened in opening hours while no agent is
+    # online with the automatic away reply (outside opening hours it always gets one).
+    "AWAY_REPLY_WITHOUT_AGENTS": True,
     # Link in the customer's email; {room_id} is filled in, relative links get the Site's domain.
     # None: Oscar's catalogue page with ?oscar_chat_room={room_id}, which the widget opens.
     "CUSTOMER_CONVERSATION_URL": None,
@@ -85,8 +88,8 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_URL_SCHEME": "https",
     # Time zone of the opening hours and of the reports' days (None: TIME_ZONE).
     "TIME_ZONE": None,
-    # Days after which attachments are deleted; None: kept. See "Data rights".
-    "RETENTION_DAYS": {"attachments": None},
+    # Days after which attachments and agents' internal notes are deleted; None: kept. See "Data rights".
+    "RETENTION_DAYS": {"attachments": None, "notes": None},
     # Task backend alias (TASKS) the chat enqueues its background work on.
     "TASK_BACKEND": "default",
     # Presence (GET presence, the widget's "online"/"away"): an agent counts as online while

@@ -2,7 +2,8 @@
 
 Environment: DATABASE_URL (default: SQLite file under sandbox/; PostgreSQL gets a connection
 pool of DATABASE_POOL_SIZE, default 10), REDIS_URL (default: the in-memory channel layer, one
-process), MEDIA_ROOT, SECRET_KEY (without it, loopback only), DEBUG.
+process), MEDIA_ROOT, SECRET_KEY (without it, loopback only), DEBUG, EMAIL_BACKEND (default: the
+console: the chat's emails are printed where `make run` runs).
 """
 
 import os
@@ -87,6 +88,9 @@ INSTALLED_APPS = [
 
 # The chat's background work runs on the database-backed worker: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Its emails (reply digests, new-conversation notices) are printed by the worker: a sandbox has no
+# mail server, and Django's default (SMTP on localhost) made every such task fail.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 SITE_ID = 1
 

@@ -49,6 +49,25 @@ def pytest_collection_modifyitems(items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+def pytest_configure(config):
+    """pytest-django sets up the test database only for tests that ask for it by a mark or the
+    ``db`` fixtures; the browser and live tests use it through their module's server fixture
+    (``django_db_setup``), so run alone they met the real database, unmigrated. They count too."""
+    from pytest_django import fixtures
+
+    asked = getattr(fixtures, "_get_databases_for_test", None)
+    if asked is None:
+        return
+
+    def databases_for_test(test):
+        databases, serialized = asked(test)
+        if not databases and "django_db_setup" in getattr(test, "fixturenames", ()):
+            return ("default",), serialized
+        return databases, serialized
+
+    fixtures._get_databases_for_test = databases_for_test
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Typing throttles and stream tickets live in the cache; ids repeat across tests, so each starts clean."""

@@ -1,5 +1,10 @@
 """The sandbox store: demo data a newcomer can try every feature with."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -56,3 +61,19 @@ def test_storefront_catalogue_and_search_list_the_demo_products(demo, client):
     assert catalogue.content.decode().count('class="product_pod"') >= 20
     search = client.get("/search/", {"q": "kopi"}, follow=True)
     assert "Kopi Arabika Gayo 250g" in search.content.decode()
+
+
+def test_the_sandbox_prints_its_emails_where_make_run_runs():
+    # `make run`'s worker sends the chat's emails with the sandbox's own settings (no mail server
+    # there); pytest-django swaps the backend in-process, so ask a separate manage.py.
+    environment = {key: value for key, value in os.environ.items() if key != "EMAIL_BACKEND"}
+    done = subprocess.run(
+        [sys.executable, "sandbox/manage.py", "sendtestemail", "customer@example.com"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "To: customer@example.com" in done.stdout

@@ -76,6 +76,30 @@ def test_the_schema_documents_the_contract_shapes(schema):
     assert {"jwtAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
 
 
+def test_the_schema_documents_the_conversation_tools_of_version_1_1(schema):
+    """API.md 1.1, "Conversation tools": the message types, the cards, labels and the send fields."""
+    components = schema["components"]["schemas"]
+    assert {"NOTE", "ORDER", "VOUCHER"} <= set(components["MessageTypeEnum"]["enum"])
+    message = components["Message"]["properties"]
+    assert message["order"]["allOf"] == [{"$ref": "#/components/schemas/OrderCard"}] and message["order"]["nullable"]
+    assert message["voucher"]["allOf"] == [{"$ref": "#/components/schemas/VoucherCard"}]
+    order = components["OrderCard"]["properties"]
+    assert set(order) == {"number", "status", "date_placed", "total", "currency", "lines", "url"}
+    assert order["lines"]["items"] == {"$ref": "#/components/schemas/OrderLine"}
+    assert set(components["OrderLine"]["properties"]) == {"title", "quantity"}
+    assert set(components["VoucherCard"]["properties"]) == {"code", "name", "description", "end_datetime", "is_active"}
+    assert components["VoucherCard"]["properties"]["is_active"]["type"] == "boolean"
+    room = components["Room"]["properties"]
+    assert room["labels"]["type"] == "array" and room["labels"]["items"] == {"type": "string"}
+    assert {"first_response_at", "resolved_at", "rating"} <= set(room)
+    labels = components["PatchedManage"]["properties"]["labels"]
+    assert labels["type"] == "array" and labels["items"] == {"type": "string"}
+    assert {"order_number", "voucher_code"} <= set(components["MessageCreate"]["properties"])
+    rooms_list = schema["paths"]["/api/chat/rooms/"]["get"]
+    assert "label" in {p["name"] for p in rooms_list["parameters"]}
+    assert "post" in schema["paths"]["/api/chat/vouchers/{code}/basket/"]
+
+
 def test_the_schema_is_generated_without_warnings(schema):
     assert not GENERATOR_STATS, "drf-spectacular warned while generating the schema"
 

@@ -106,7 +106,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "admin"]
     # Message text is searched as well, through an EXISTS subquery (see get_search_results).
     search_fields = ["subject", "user__first_name", "user__last_name", "user__email", "user__username"]
-    search_help_text = gettext_lazy("Subject, customer name, email or username, or words of a message.")
+    search_help_text = gettext_lazy("Subject, customer name, email or username, labels, or words of a message.")
     ordering = ["-last_activity", "-id"]
     list_per_page = 50
     change_list_template = "admin/oscar_chat/chatroom/change_list.html"
@@ -169,9 +169,10 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).select_related("user", "admin")
 
     def get_search_results(self, request, queryset, search_term):
-        """Every word must match the subject, the customer's name, email or username, or a message."""
+        """Every word must match the subject, the customer's name, email or username, a label, or a message."""
         if not search_term:
             return queryset, False
+        queryset = dashboard.with_labels_text(queryset)
         for word in smart_split(search_term):
             if word and word[0] in "\"'" and word[0] == word[-1]:
                 word = unescape_string_literal(word)
@@ -181,7 +182,7 @@ class ChatRoomAdmin(OperationsAdminMixin, admin.ModelAdmin):
             for field in self.get_search_fields(request):
                 in_fields |= Q(**{f"{field}__icontains": word})
             in_messages = Exists(ChatMessage.objects.filter(room=OuterRef("pk"), message__icontains=word))
-            queryset = queryset.filter(in_fields | in_messages)
+            queryset = queryset.filter(in_fields | in_messages | dashboard.in_labels(word))
         return queryset, False
 
     # Columns. Each cell carries data-oc-* hooks the live list script reads.

@@ -1,10 +1,11 @@
 """Reads of the agents' dashboard: unread totals, the customer panel and quick replies."""
 
+import json
 import re
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, Sum, TextField
+from django.db.models.functions import Cast, Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -31,6 +32,25 @@ def agent_choices():
     """``[(id, name)]`` of every agent, for the assignee filter and control."""
     agents = agents_queryset().order_by("first_name", "last_name", "username")
     return [(agent.pk, display_name(agent)) for agent in agents]
+
+
+def with_labels_text(rooms):
+    """``rooms`` with ``labels_text``, their labels as the stored JSON text, for ``in_labels``."""
+    return rooms.alias(labels_text=Cast("labels", TextField()))
+
+
+def in_labels(word: str) -> Q:
+    """Rooms (``with_labels_text``) with a label holding ``word``: the search box finds labels.
+
+    Labels are stored lower case; SQLite keeps the JSON text ASCII (``\\u`` escapes), so the
+    escaped form is looked for too. A word of punctuation only would match the JSON itself.
+    """
+    word = word.lower()
+    if not any(char.isalnum() for char in word):
+        return Q(pk__in=[])
+    escaped = json.dumps(word)[1:-1]
+    found = Q(labels_text__icontains=word)
+    return found | Q(labels_text__icontains=escaped) if escaped != word else found
 
 
 def recent_orders(customer, viewer, limit=RECENT_ORDERS):

@@ -328,12 +328,18 @@ class HistoryQuerySerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class LabelsField(serializers.JSONField):
+    """Labels as sent: any JSON here, so that ``services.normalise_labels`` gives the one 400 for
+    them; documented as the list of strings it must be."""
+
+
 class ManageSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ChatRoom.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=ChatRoom.Priority.choices, required=False)
     admin_id = IdField(required=False, allow_null=True)
     # Normalised and checked by services.normalise_labels (one rule for the API and the admin).
-    labels = serializers.JSONField(required=False, help_text="A list of labels; replaces the room's.")
+    labels = LabelsField(required=False, help_text="A list of labels; replaces the room's.")
 
 
 class TypingSerializer(serializers.Serializer):

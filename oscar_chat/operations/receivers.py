@@ -37,8 +37,14 @@ def on_message_posted(sender: Any, message: Any, room: Any, **kwargs: Any) -> No
 def on_room_changed(sender: Any, room: Any, changed: tuple = (), **kwargs: Any) -> None:
     # A room its customer opened has no agent yet (an agent opening one for a customer is assigned).
     opened_by_customer = "created" in changed and room.admin_id is None
-    if opened_by_customer and conf.get("NOTIFY_AGENTS_OFFLINE") and not presence.agents_online():
-        enqueue_after_commit(tasks.new_room_notice_task, room.pk)
+    if not opened_by_customer:
+        return
+    notify, away = conf.get("NOTIFY_AGENTS_OFFLINE"), conf.get("AWAY_REPLY_WITHOUT_AGENTS")
+    if (notify or away) and not presence.agents_online():
+        if notify:
+            enqueue_after_commit(tasks.new_room_notice_task, room.pk)
+        if away:  # the first message, with nobody online to read it (outside hours: on_message_posted's)
+            enqueue_after_commit(tasks.away_reply_task, room.pk, no_agent=True)
 
 
 @receiver(pre_delete, dispatch_uid="oscar_chat.operations.user_deleted")

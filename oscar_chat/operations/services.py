@@ -13,7 +13,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, F, Min, OuterRef, Subquery, Value, When
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -78,15 +78,28 @@ def AWAY_UNKNOWN_OPENING() -> str:
     return _("Thanks for your message! We are away right now and will answer as soon as we are back.")
 
 
-def auto_reply_text(kind: str, *, language: str | None = None, **values: str) -> str:
-    """The store's wording of an automatic message in ``language`` (default: LANGUAGE_CODE), else ours."""
+def AWAY_NO_AGENT() -> str:
+    """Open, but no agent online: what the widget says too (``EXPECTED_REPLY_TIME``)."""
+    expected = conf.get("EXPECTED_REPLY_TIME")
+    if expected:
+        return _("Thanks for your message! Nobody is online right now; we usually reply %(when)s.") % {"when": expected}
+    return _("Thanks for your message! Nobody is online right now; we will answer as soon as we can.")
+
+
+def auto_reply_text(kind: str, *, language: str | None = None, no_agent: bool = False, **values: str) -> str:
+    """The store's wording of an automatic message in ``language`` (default: LANGUAGE_CODE), else ours.
+
+    An away reply without a ``next_opening`` (no agent online, or no opening within the search)
+    uses the store's away text only if it does not name the next opening.
+    """
     from django.conf import settings
 
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
         custom = AutoReply.objects.filter(kind=kind, language=language).values_list("text", flat=True).first()
         if kind == AutoReply.Kind.AWAY and not values.get("next_opening"):
-            text = custom if custom and "{next_opening}" not in custom else AWAY_UNKNOWN_OPENING()
+            fallback = AWAY_NO_AGENT if no_agent else AWAY_UNKNOWN_OPENING
+            text = custom if custom and "{next_opening}" not in custom else fallback()
         else:
             text = custom or DEFAULT_TEXTS[kind]()
         try:
@@ -102,13 +115,16 @@ def _automatic_sender(room: ChatRoom) -> Any:
     return agents_queryset().order_by("pk").first()
 
 
-def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage | None:
-    """Answer a customer who wrote outside opening hours, once per closed period."""
+def send_away_reply(room_id: int, *, now: datetime | None = None, no_agent: bool = False) -> ChatMessage | None:
+    """Answer a customer who wrote outside opening hours, once per closed period; or, with
+    ``no_agent`` (queued when a customer opens a conversation while no agent is online), one who
+    wrote in opening hours with nobody online, once per conversation."""
     from ..services import post_message
 
     now = now or timezone.now()
     schedule = hours.load_schedule()
-    if schedule.is_open(now):
+    is_open = schedule.is_open(now)
+    if is_open and (not no_agent or presence.agents_online()):
         return None
     with transaction.atomic():
         room = (
@@ -116,17 +132,23 @@ def send_away_reply(room_id: int, *, now: datetime | None = None) -> ChatMessage
         )
         if room is None:  # deleted (erasure) before the task ran
             return None
-        last_closing = schedule.last_closing(now)
-        if room.away_replied_at is not None and (last_closing is None or room.away_replied_at > last_closing):
-            return None  # already answered in this closed period
+        if is_open:
+            if room.away_replied_at is not None or room.first_response_at is not None:
+                return None  # answered already, by this reply or by an agent
+        else:
+            last_closing = schedule.last_closing(now)
+            if room.away_replied_at is not None and (last_closing is None or room.away_replied_at > last_closing):
+                return None  # already answered in this closed period
         sender = _automatic_sender(room)
         if sender is None:
             return None
-        next_opening = schedule.next_opening(now)
+        next_opening = None if is_open else schedule.next_opening(now)
         opening_text = ""
         if next_opening is not None:
             opening_text = date_format(timezone.localtime(next_opening, schedule.tz), "l j F H:i")
-        text = auto_reply_text(AutoReply.Kind.AWAY, next_opening=opening_text, name=display_name(room.user))
+        text = auto_reply_text(
+            AutoReply.Kind.AWAY, no_agent=is_open, next_opening=opening_text, name=display_name(room.user)
+        )
         message, _created = post_message(room, sender, message=text, automatic=True)
         ChatRoom.objects.filter(pk=room.pk).update(away_replied_at=now)
     return message
@@ -156,7 +178,8 @@ def schedule_auto_resolve(sent_at: datetime) -> None:
         return
     period = int(sent_at.timestamp()) // AUTO_RESOLVE_PERIOD
     try:
-        if not cache.add(AUTO_RESOLVE_KEY.format(period), True, timeout=2 * AUTO_RESOLVE_PERIOD):
+        # The wait is in the key: after it changes, the rooms of a period need a sweep at the new time.
+        if not cache.add(AUTO_RESOLVE_KEY.format(f"{period}:{wait}"), True, timeout=2 * AUTO_RESOLVE_PERIOD):
             return  # this period's sweep is queued already (by this process, or any sharing the cache)
     except Exception:  # noqa: BLE001 - no cache: one sweep per message (each is cheap when nothing is due)
         logger.warning("oscar_chat: cache unavailable; queueing an auto-resolve sweep", exc_info=True)
@@ -167,14 +190,16 @@ def schedule_auto_resolve(sent_at: datetime) -> None:
 
 def resolve_due_rooms() -> int:
     """Resolve every open room whose customer has been waited on for ``AUTO_RESOLVE_AFTER``: its
-    last message (as the customer sees it) is an agent's, not automatic, and that old. Returns
+    last message that is not automatic (as the customer sees it) is an agent's, and that old. Returns
     the rooms resolved."""
     wait = conf.get("AUTO_RESOLVE_AFTER")
     if wait is None:
         return 0
     cutoff = timezone.now() - timedelta(seconds=wait)
-    last = audience.messages_in_view(ChatMessage.objects.filter(room=OuterRef("pk")), viewer_is_customer=True)
-    last = last.order_by("-id").values("pk")[:1]
+    # Automatic messages (away replies, notices) are nobody's answer: skipped, as in auto_resolve.
+    answers = audience.messages_in_view(ChatMessage.objects.filter(room=OuterRef("pk")), viewer_is_customer=True)
+    answers = answers.filter(is_automatic=False).order_by("-id")
+    last = answers.values("pk")[:1]
     # A room's activity is its last visible message's time: older than the cutoff first (indexed).
     due = (
         ChatRoom.objects.filter(status=ChatRoom.Status.OPEN, last_activity__lte=cutoff)
@@ -182,7 +207,24 @@ def resolve_due_rooms() -> int:
         .exclude(last_id=None)
         .values_list("pk", "last_id")
     )
-    return sum(1 for room_id, message_id in due.iterator() if auto_resolve(room_id, message_id))
+    resolved = sum(1 for room_id, message_id in due.iterator() if auto_resolve(room_id, message_id))
+    _follow_up_sweep(cutoff, answers)
+    return resolved
+
+
+def _follow_up_sweep(cutoff: datetime, answers) -> None:
+    """Sweeps are queued by agents' replies; so that none is missed when the wait grew after they
+    were queued (or a queueing failed), each sweep makes sure one is queued for the earliest open
+    room still waiting on its customer (``answers``: a room's messages that count, latest first)."""
+    waiting = (
+        ChatRoom.objects.filter(status=ChatRoom.Status.OPEN, last_activity__gt=cutoff)
+        .annotate(last_sender=Subquery(answers.values("sender_id")[:1]))
+        .exclude(last_sender=None)
+        .exclude(last_sender=F("user_id"))
+    )
+    earliest = waiting.aggregate(at=Min("last_activity"))["at"]
+    if earliest is not None:
+        schedule_auto_resolve(earliest)
 
 
 def auto_resolve(room_id: int, message_id: int) -> bool:
@@ -202,8 +244,10 @@ def auto_resolve(room_id: int, message_id: int) -> bool:
         )
         if room is None or room.status != ChatRoom.Status.OPEN:
             return False
-        # What the customer sees: an agents' note after their last message does not make them wait.
-        last = audience.messages_in_view(room.messages, viewer_is_customer=True).order_by("-id").first()
+        # What the customer sees: an agents' note after their last message does not make them wait,
+        # nor does an away reply (automatic) after it: they wait on the shop.
+        visible = audience.messages_in_view(room.messages, viewer_is_customer=True)
+        last = visible.filter(is_automatic=False).order_by("-id").first()
         if last is None or last.pk != message_id or last.sender_id == room.user_id:
             return False
         if timezone.now() - last.created_at < timedelta(seconds=wait):
@@ -355,47 +399,94 @@ def export_customer(user: Any) -> bytes:
 
 
 def erase_customer(user: Any) -> int:
-    """Anonymise every conversation of ``user``: texts emptied, attachments deleted. Returns rooms."""
+    """Anonymise every conversation of ``user``; returns the rooms.
+
+    Every message text (notes and automatic replies too) becomes "[erased]"; attachments are
+    deleted with their files; the copies of the customer's orders and vouchers in cards, the
+    subjects, previews, labels and rating comments are cleared; the emails about these
+    conversations are deleted from Oscar's sent-email log (the customer's reply digests, the
+    agents' new-conversation notices); the store page the widget last reported is forgotten.
+    The anonymous figures (counts, times, scores) stay for the reports.
+    """
     erased = _("[erased]")
-    count = 0
     with transaction.atomic():
-        for room in ChatRoom.objects.select_for_update().filter(user=user):
-            for message in room.messages.exclude(message=erased, attachment=""):
-                _delete_attachment(message)
-                message.message = erased if message.message or message.message_type != "PRODUCT" else ""
-                message.client_id = None
-                message.save(
-                    update_fields=[
-                        "message",
-                        "client_id",
-                        "attachment",
-                        "attachment_name",
-                        "attachment_size",
-                        "attachment_content_type",
-                    ]
-                )
-            room.subject = erased
-            room.last_message = erased
-            room.rating_comment = ""
-            room.save(update_fields=["subject", "last_message", "rating_comment"])
-            count += 1
-    return count
+        rooms = list(ChatRoom.objects.select_for_update().filter(user=user).order_by("pk"))
+        messages = ChatMessage.objects.filter(room__user=user)
+        for message in messages.exclude(attachment="").only("pk", "attachment"):
+            message.attachment.delete(save=False)
+        messages.update(
+            # A product card without words stays without words; any other message says it was erased.
+            message=Case(
+                When(message="", message_type=ChatMessage.MessageType.PRODUCT, then=Value("")), default=Value(erased)
+            ),
+            client_id=None,
+            attachment="",
+            attachment_name="",
+            attachment_size=None,
+            attachment_content_type="",
+            order_snapshot=None,
+            voucher_snapshot=None,
+        )
+        ChatRoom.objects.filter(user=user).update(subject=erased, last_message=erased, rating_comment="", labels=[])
+        forget_emails_about(rooms)
+    forget_customer_page(user.pk)
+    return len(rooms)
+
+
+def forget_emails_about(rooms: list[ChatRoom]) -> int:
+    """Delete from Oscar's sent-email log the chat's emails about ``rooms``, found by the link to
+    the conversation they carry: the customer's reply digests and the agents' new-conversation
+    notices (which quote the customer's name and first message)."""
+    import re
+
+    from django.db.models import Q
+    from django.urls import reverse
+    from oscar.core.loading import get_model
+
+    if not rooms:
+        return 0
+    Email = get_model("communication", "Email")
+    found = Q()
+    try:
+        for room in rooms:
+            # The customer's link, not followed by another digit (room 1 is not room 12).
+            link = re.escape(customer_conversation_url(room)) + "([^0-9]|$)"
+            found |= Q(user_id=room.user_id) & (Q(body_text__regex=link) | Q(body_html__regex=link))
+            agent_path = reverse("admin:oscar_chat_chatroom_change", args=[room.pk])
+            found |= Q(body_text__contains=agent_path) | Q(body_html__contains=agent_path)
+    except Exception:  # noqa: BLE001 - no Site or URLs here: never block an erasure or an account's deletion
+        logger.warning("oscar_chat: the emails about the conversations could not be found", exc_info=True)
+        return 0
+    deleted, _by_model = Email.objects.filter(found).delete()
+    return deleted
+
+
+def forget_customer_page(user_id: int) -> None:
+    from ..presence import PAGE_KEY
+
+    try:
+        cache.delete(PAGE_KEY.format(user_id=user_id))
+    except Exception:  # noqa: BLE001 - the entry lapses by itself (CUSTOMER_PAGE_TTL)
+        logger.warning("oscar_chat: could not forget the customer's page (cache error)", exc_info=True)
 
 
 def delete_customer_files(user: Any) -> None:
     """Delete the files of ``user``'s conversations once the account's deletion commits (their
-    rows go with it by cascade); a deletion rolled back keeps them."""
+    rows go with it by cascade, and the customer's own emails with the account), and the agents'
+    emails about them; a deletion rolled back keeps them."""
     files = [m.attachment for m in ChatMessage.objects.filter(room__user=user).exclude(attachment="")]
+    forget_emails_about(list(ChatRoom.objects.filter(user=user)))
 
     def delete() -> None:
         for file in files:
             file.storage.delete(file.name)
+        forget_customer_page(user.pk)
 
     transaction.on_commit(delete)
 
 
-# Retention: name -> function(cutoff) deleting that kind of data older than cutoff. Other
-# kinds (e.g. internal notes) register here and are configured in OSCAR_CHAT_RETENTION_DAYS.
+# Retention: name -> function(cutoff) deleting that kind of data older than cutoff, configured
+# in OSCAR_CHAT_RETENTION_DAYS. A store's own kinds register here too.
 RETENTION_POLICIES: dict[str, Any] = {}
 
 
@@ -415,6 +506,15 @@ def expire_attachments(cutoff: datetime) -> int:
         message.save(update_fields=["attachment", "attachment_name", "attachment_size", "attachment_content_type"])
         count += 1
     return count
+
+
+@retention_policy("notes")
+def expire_notes(cutoff: datetime) -> int:
+    """Agents' internal notes older than ``cutoff`` are deleted (they change nothing a customer sees)."""
+    deleted, _by_model = ChatMessage.objects.filter(
+        message_type=ChatMessage.MessageType.NOTE, created_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def apply_retention(now: datetime | None = None) -> dict[str, int]:

@@ -20,10 +20,10 @@ def resolve_due_rooms_task() -> int:
 
 
 @task()
-def away_reply_task(room_id: int) -> bool:
+def away_reply_task(room_id: int, no_agent: bool = False) -> bool:
     from .services import send_away_reply
 
-    return send_away_reply(room_id) is not None
+    return send_away_reply(room_id, no_agent=no_agent) is not None
 
 
 @task()

@@ -50,3 +50,24 @@ def chat_unread_in_app_list(app_list):
                     rooms,
                 )
     return ""
+
+
+@register.filter
+def duration(seconds):
+    """A report's time as people read it: "45 s", "3 min 20 s", "7 h 36 min", "2 d 4 h"; "–" for none.
+
+    The seconds themselves stay in GET stats and the CSV.
+    """
+    if seconds is None:
+        return "–"
+    seconds = round(seconds)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 60:
+        return _("%(seconds)d s") % {"seconds": seconds}
+    if seconds < 600 and seconds % 60:
+        return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds % 60}
+    if seconds < 3600:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    if seconds < 86400:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes % 60}
+    return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours % 24}

@@ -64,6 +64,27 @@ def test_the_list_has_views_filters_labels_and_search(signed_in, agent, agent2, 
     assert client.get(ROOMS, {"status": "LOST"}).status_code == 400
 
 
+def test_the_search_box_finds_labels_in_the_inbox_and_the_changelist(signed_in, agent, customer, make_room):
+    refund = make_room(customer, "Broken mug", "It arrived broken")
+    wholesale = make_room(customer, "Forty shirts", "Can I order 40?")
+    make_room(customer, "Plain question", "Do you ship to Bali?")
+    services.manage_room(refund, labels=["refund", "needs follow-up"])
+    services.manage_room(wholesale, labels=["wholesale", "kopi ñ"])
+    client = signed_in(agent)
+
+    assert subjects(client.get(ROOMS, {"q": "REFUND"})) == ["Broken mug"]
+    assert subjects(client.get(ROOMS, {"q": "follow-up"})) == ["Broken mug"]
+    assert subjects(client.get(ROOMS, {"q": '"needs follow-up" broken'})) == ["Broken mug"]
+    assert subjects(client.get(ROOMS, {"q": "whole"})) == ["Forty shirts"]
+    assert subjects(client.get(ROOMS, {"q": "Ñ"})) == ["Forty shirts"]
+    # Every word must match somewhere: a label and a word of nothing else is no match.
+    assert subjects(client.get(ROOMS, {"q": "refund bali"})) == []
+    # The JSON's own punctuation is not a label.
+    assert subjects(client.get(ROOMS, {"q": '", "'})) == []
+    listed = client.get(CHANGELIST, {"q": "wholesale"})
+    assert [room.subject for room in listed.context["cl"].result_list] == ["Forty shirts"]
+
+
 def test_the_fragment_shows_the_conversation_and_only_the_customers_orders(
     signed_in, agent, customer, other_customer, make_room
 ):

@@ -32,8 +32,8 @@ subjects = itertools.count(1)
 CHANGELIST = "/admin/oscar_chat/chatroom/"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo_store(django_db_blocker, **env):
+    """The demo data and a daphne serving it (``env``: more of its environment), until the module ends."""
     with django_db_blocker.unblock():
         call_command("load_demo", stdout=io.StringIO())
         from django.contrib.sites.models import Site
@@ -45,12 +45,18 @@ def demo(django_db_setup, django_db_blocker):
                 "OSCAR_CHAT_SSE_RETRY_MS": "300",
                 "OSCAR_CHAT_SSE_KEEPALIVE_SECONDS": "2",
                 "OSCAR_CHAT_WIDGET_POLL_INTERVAL_MS": "800",
+                **env,
             }
         )
     yield SimpleNamespace(server=server, users=users, blocker=django_db_blocker)
     server.stop()
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    yield from demo_store(django_db_blocker)
 
 
 @pytest.fixture

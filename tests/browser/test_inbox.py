@@ -8,6 +8,7 @@ import io
 import re
 import uuid
 
+import httpx
 import pytest
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -67,6 +68,13 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
 
     expect(entry(page, first)).to_contain_text("Eka Pratama")
     expect(entry(page, first).locator(".oc-label")).to_have_text(["restock", "vip"])
+    # Labels colour the list: each label in its own colour.
+    colours = (
+        entry(page, first)
+        .locator(".oc-label")
+        .evaluate_all("chips => chips.map(chip => getComputedStyle(chip).backgroundColor)")
+    )
+    assert len(set(colours)) == 2 and "rgba(0, 0, 0, 0)" not in colours, colours
     open_in_inbox(page, first)
     expect(page).to_have_url(re.compile(rf"\?room={first['id']}$"))
     expect(entry(page, first)).to_have_attribute("aria-current", "true")
@@ -74,6 +82,10 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     expect(page.locator("#oc-panel-customer")).to_contain_text("Eka Pratama")
     expect(page.locator("#oc-status")).to_have_value("OPEN")
     expect(page.locator("#oc-assignee option")).to_contain_text(["Unassigned", "Budi Santoso", "Citra Lestari"])
+    # Side by side: the list, the conversation, the customer panel.
+    boxes = [page.locator(sel).bounding_box() for sel in (".oc-inbox-list", ".oc-conversation", ".oc-customer-panel")]
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] and boxes[1]["x"] + boxes[1]["width"] <= boxes[2]["x"]
+    assert all(box["y"] < boxes[0]["y"] + 100 for box in boxes), boxes
     shot(screenshot, "inbox")
 
     # Views: Mine holds the room assigned to this agent only; Unassigned the other.
@@ -92,8 +104,12 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     page.fill("#oc-inbox-search", "tax number")
     expect(page.locator(".oc-inbox-item")).to_have_count(1)
     expect(entry(page, second)).to_have_count(1)
-    page.fill("#oc-inbox-search", "")
+    # The search box finds a label too.
+    page.fill("#oc-inbox-search", "restock")
+    expect(page.locator(".oc-inbox-item")).to_have_count(1)
     expect(entry(page, first)).to_have_count(1)
+    page.fill("#oc-inbox-search", "")
+    expect(entry(page, second)).to_have_count(1)
 
     # Live: a customer's new message moves their room up, unread, without a reload.
     say(demo, customer2, second["id"], "Our tax number is 01.234.567.8-901.000")
@@ -102,6 +118,12 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     # ...and one in the open conversation shows at once.
     say(demo, customer, first["id"], "Size M please")
     expect(page.locator(".oc-message-item", has_text="Size M please")).to_have_count(1)
+    # Unread: the rooms with customer messages no agent has read; the open one is read.
+    page.locator("#oc-inbox-filters").get_by_label("Unread").check()
+    expect(entry(page, second)).to_have_count(1)
+    expect(entry(page, first)).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"unread=yes"))
+    page.locator("#oc-inbox-filters").get_by_label("Unread").uncheck()
 
     # Another conversation: the URL follows; Back returns to the first; a reload lands on it.
     open_in_inbox(page, second)
@@ -149,11 +171,29 @@ def test_keyboard_moves_focuses_toggles_notes_resolves_and_shows_help(demo, page
     page.keyboard.press("?")
     help_dialog = page.locator("#oc-help")
     expect(help_dialog).to_be_visible()
-    expect(help_dialog).to_contain_text("Next conversation")
-    expect(help_dialog).to_contain_text("Mark the conversation resolved")
+    expect(help_dialog.locator("tbody th")).to_have_text(
+        ["j or Alt+↓", "k or Alt+↑", "r", "n", "e", "/", "Esc", "?"], use_inner_text=True
+    )
+    expect(help_dialog.locator("tbody td")).to_have_text(
+        [
+            "Next conversation",
+            "Previous conversation",
+            "Write a reply (focus the composer)",
+            "Internal note mode on or off",
+            "Mark the conversation resolved",
+            "Search the conversations",
+            "Leave the composer or search; close this help",
+            "Show this help",
+        ]
+    )
     shot(screenshot, "inbox-help")
     page.keyboard.press("Escape")
     expect(help_dialog).to_be_hidden()
+    # / goes to the search box; Esc leaves it, and shortcuts work again.
+    page.keyboard.press("/")
+    expect(page.locator("#oc-inbox-search")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#oc-inbox-search")).not_to_be_focused()
 
     # j opens the first (newest) room, then the next; k and Alt+Up go back.
     page.keyboard.press("j")
@@ -311,6 +351,16 @@ def test_an_agent_sees_a_colleague_typing_in_the_same_conversation(demo, page, b
         shot(screenshot, "colleague-typing")
         # The colleague does not see themself typing.
         expect(other.locator("#oc-typing")).to_have_text("")
+        # A colleague's note reaches this agent live, marked as a note.
+        other.fill("#oc-input", "")
+        other.locator("#oc-note-mode").click()
+        other.fill("#oc-input", "Told them cold water; check the care card stock")
+        other.press("#oc-input", "Enter")
+        note = page.locator(".oc-msg.oc-internal-note", has_text="care card stock")
+        expect(note).to_have_count(1)
+        expect(note).to_contain_text("Internal note")
+        expect(note).to_contain_text("Citra Lestari")
+        shot(screenshot, "colleague-note-live")
     finally:
         colleague.close()
     assert errors == []
@@ -337,6 +387,19 @@ def test_an_agent_attaches_by_picking_pasting_and_dropping_and_refusals_are_in_w
     expect(image).to_have_count(1)
     sent = stream.wait_for("message", lambda d: d["room"] == room["id"] and d["message_type"] == "IMAGE")
     assert sent["attachment"]["name"] == "label.png"
+    # Served by the API's authorising URL: the agent's page shows it, the room's customer gets
+    # it, another customer and a visitor do not.
+    url = sent["attachment"]["url"]
+    assert re.fullmatch(r"/api/chat/attachments/\d+", url), url
+    expect(image).to_have_attribute("src", url)
+    page.wait_for_function("img => img.complete && img.naturalWidth === 40", arg=image.element_handle())
+    with api_for(demo, customer) as api:
+        fetched = api.get(url)
+        assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/png"
+    with api_for(demo, demo.users["customer2"]) as api:
+        assert api.get(url).status_code == 404
+    with httpx.Client(base_url=demo.server.url, timeout=10) as visitor:
+        assert visitor.get(url).status_code == 401
 
     # Paste and drop go through the same module.
     page.locator("#oc-input").evaluate(

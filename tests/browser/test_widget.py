@@ -417,6 +417,8 @@ def test_messages_written_offline_wait_survive_a_reload_and_go_in_order(shop, pa
 def test_a_refused_message_says_why_and_can_be_retried_or_discarded(shop, page, errors):
     user = make_customer(shop)
     room = open_room_for(shop, user)
+    for n in range(12):  # a thread taller than the panel: the refusal must still be in view
+        agent_says(shop, room["id"], f"Reply {n}: we are checking the warehouse for your order, one moment please.")
     sign_in(page, shop, user)
     open_widget(page, shop)
     page.locator(".oc-room").first.click()
@@ -435,6 +437,7 @@ def test_a_refused_message_says_why_and_can_be_retried_or_discarded(shop, page, 
     expect(failed).to_have_count(1)
     expect(failed.locator(".oc-msg-state")).to_have_text("Not sent")
     expect(failed.locator(".oc-msg-error")).to_have_text("This message was refused.")
+    expect(failed.get_by_role("button", name="Retry")).to_be_in_viewport(ratio=1)
     composer.fill("Second")
     composer.press("Enter")
     expect(failed).to_have_count(2)

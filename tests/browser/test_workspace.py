@@ -72,9 +72,45 @@ def test_labels_are_set_on_the_conversation_and_shown_and_filtered_in_the_list(d
     changed = stream.wait_for("room", lambda d: d["id"] == room["id"])
     assert changed["labels"] == []
 
+    # Another conversation: the labels in use are suggested, for each label typed.
+    other = new_room(demo, demo.users["customer2"], "Bulk coffee", "40 bags of Gayo?")
+    open_conversation(demo, page, other["id"])
+    labels = page.locator("#oc-labels")
+    expect(labels).to_have_attribute("list", "oc-labels-in-use")
+    labels.press_sequentially("w")
+    expect(suggestion(page, "wholesale")).to_have_count(1)
+    expect(suggestion(page, "vip")).to_have_count(1)
+    labels.press_sequentially("holesale, v")
+    expect(suggestion(page, "wholesale, vip")).to_have_count(1)
+    expect(suggestion(page, "wholesale, wholesale")).to_have_count(0)  # a label chosen is not offered again
+    labels.fill("wholesale, vip")  # the suggestion taken
+    labels.press("Tab")
+    expect(labels).to_have_value("wholesale, vip")
+
     page.goto(f"{demo.server.url}/admin/oscar_chat/chatroom/?label=wholesale")
     listed = page.locator("#result_list tbody tr", has_text=room["subject"])
     expect(listed).to_have_count(1)
+    expect(page.locator("#result_list tbody tr", has_text=other["subject"])).to_have_count(1)
     expect(listed.locator(".oc-label")).to_have_text(["wholesale", "vip"])
+    # Labels colour the list: each label its own colour, the same in the changelist and the inbox.
+    in_changelist = chip_colours(listed)
+    assert in_changelist["wholesale"] != in_changelist["vip"]
     shot(screenshot, "admin-changelist-labels")
+    page.goto(f"{demo.server.url}/admin/oscar_chat/chatroom/inbox/?label=wholesale")
+    in_inbox = page.locator(f'.oc-inbox-item[data-oc-room="{room["id"]}"]')
+    expect(in_inbox.locator(".oc-label")).to_have_text(["wholesale", "vip"])
+    assert chip_colours(in_inbox) == in_changelist
+    shot(screenshot, "inbox-labels")
     assert errors == []
+
+
+def suggestion(page, value):
+    return page.locator(f'#oc-labels-in-use option[value="{value}"]')
+
+
+def chip_colours(container):
+    return dict(
+        container.locator(".oc-label").evaluate_all(
+            "chips => chips.map(chip => [chip.textContent, getComputedStyle(chip).backgroundColor])"
+        )
+    )

@@ -248,3 +248,76 @@ def test_agents_notes_are_never_emailed_nor_make_the_customer_wait(customer, age
     assert room.status == ChatRoom.Status.OPEN
     assert not room.messages.filter(is_automatic=True).exists()
     assert len(mailoutbox) == 1
+
+
+def test_a_reply_then_resolved_is_emailed_with_the_rating_asked(customer, agent, clock, run_worker, mailoutbox):
+    from oscar_chat.services import manage_room
+
+    clock.to(T0)
+    room = open_conversation(customer)
+    clock.to(minutes(1))
+    reply(room, agent, "Your refund is on its way.")
+    manage_room(reload(room), status=ChatRoom.Status.RESOLVED)  # within the email's delay
+    clock.to(minutes(5))
+    run_worker()
+    [mail] = mailoutbox
+    assert "Your refund is on its way." in mail.body
+    assert "How did we do? Rate it from 1 to 5" in mail.body
+    html = mail.alternatives[0][0]
+    assert "How did we do?" in html and f"oscar_chat_room={room.pk}" in html
+
+
+def test_an_open_conversation_s_email_does_not_ask_for_a_rating(customer, agent, clock, run_worker, mailoutbox):
+    clock.to(T0)
+    room = open_conversation(customer)
+    reply(room, agent)
+    clock.to(minutes(5))
+    run_worker()
+    [mail] = mailoutbox
+    assert "Rate it" not in mail.body and "How did we do?" not in mail.alternatives[0][0]
+    assert reload(room).status == ChatRoom.Status.OPEN
+
+
+def test_the_store_s_email_template_from_oscar_s_dashboard_is_used(customer, agent, clock, run_worker, mailoutbox):
+    """Oscar's dashboard (Content > Email templates) stores a CommunicationEventType: it wins over
+    the chat's template files, as for Oscar's own emails."""
+    from oscar.apps.communication.models import CommunicationEventType
+
+    CommunicationEventType.objects.create(
+        code="CHAT_REPLY_DIGEST",
+        name="Chat reply",
+        category=CommunicationEventType.USER_RELATED,
+        email_subject_template="Toko Batik: {{ room.subject }}",
+        email_body_template="Halo {{ customer_name }}!{% for r in replies %} {{ r.sender }} wrote {{ r.text }}{% endfor %} "
+        "{{ conversation_url }}",
+        email_body_html_template="<p>Halo {{ customer_name }}</p><a href='{{ conversation_url }}'>Buka</a>",
+    )
+    clock.to(T0)
+    room = open_conversation(customer)
+    reply(room, agent, "Ready to ship.")
+    clock.to(minutes(5))
+    run_worker()
+    [mail] = mailoutbox
+    assert mail.subject == "Toko Batik: Stock"
+    url = f"https://testserver/catalogue/?oscar_chat_room={room.pk}"
+    assert mail.body == f"Halo Eka Pratama! Budi Santoso wrote Ready to ship. {url}"
+    assert mail.alternatives[0][0] == f"<p>Halo Eka Pratama</p><a href='{url}'>Buka</a>"
+
+
+def test_a_wait_lengthened_after_the_reply_still_resolves_at_its_new_end(customer, agent, clock, run_worker, settings):
+    clock.to(T0)
+    room = open_conversation(customer)
+    reply(room, agent, "Here is the size chart.")  # its sweep is queued for an hour later
+    settings.OSCAR_CHAT_AUTO_RESOLVE_AFTER = 3 * 3600  # the shop gives customers longer
+
+    clock.to(minutes(61))  # the queued sweep runs: not due under the new wait
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.OPEN
+
+    # No agent writes again anywhere: the conversation is still resolved when its new wait ends.
+    clock.to(minutes(179))
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.OPEN
+    clock.to(minutes(182))
+    run_worker()
+    assert reload(room).status == ChatRoom.Status.RESOLVED

@@ -134,6 +134,21 @@ def test_admin_reports_page_shows_the_figures_charts_and_csv(history, agent, cli
     assert 'id="oc-chart-conversations"' in page and "<rect" in page
     assert "2026-03-02: 4</title>" in page  # messages chart bar
     assert "Budi Santoso" in page
+    # Times as people read them (the seconds stay in data-seconds, GET stats and the CSV).
+    import re
+
+    times = re.search(r'<table id="oc-times">.*?</table>', page, re.S).group(0)
+    cells = re.findall(r'<td data-seconds="([^"]*)">([^<]*)</td>', times)
+    assert cells == [
+        ("180", "3 min"),
+        ("27396", "7 h 36 min"),
+        ("180", "3 min"),
+        ("27396", "7 h 36 min"),
+        ("34200", "9 h 30 min"),
+        ("58680", "16 h 18 min"),
+        ("34200", "9 h 30 min"),
+        ("58680", "16 h 18 min"),
+    ]
     csv_response = client.get("/admin/oscar_chat/chatreport/?from=2026-03-02&to=2026-03-03&format=csv")
     assert csv_response.content.decode().splitlines()[1] == "2026-03-02,2,4"
 
@@ -153,3 +168,29 @@ def test_postgresql_and_python_compute_the_same_figures(history):
     assert in_python["conversations"] == 5
     if connection.vendor == "postgresql":
         assert room_figures(period) == in_python
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (None, "–"),
+        (0, "0 s"),
+        (59.6, "1 min"),
+        (200, "3 min 20 s"),
+        (600, "10 min"),
+        (3599, "59 min"),
+        (3600, "1 h 0 min"),
+        (86399, "23 h 59 min"),
+        (90000, "1 d 1 h"),
+    ],
+)
+def test_report_times_read_as_durations(seconds, shown):
+    from oscar_chat.templatetags.oscar_chat_admin import duration
+
+    assert duration(seconds) == shown
+
+
+def test_report_times_in_indonesian(history, agent, client):
+    client.force_login(agent)
+    page = client.get("/admin/oscar_chat/chatreport/?from=2026-03-02&to=2026-03-03", HTTP_ACCEPT_LANGUAGE="id").content
+    assert "7 jam 36 mnt" in page.decode()

@@ -390,6 +390,30 @@ export function mountRoom(root, options) {
     });
   });
 
+  // Labels are typed comma-separated; a datalist suggests whole values, so its options are
+  // rewritten as what is typed up to the last comma plus each label in use not chosen yet: every
+  // label typed gets the suggestions, not only the first.
+  const labelsInput = find("oc-labels");
+  const labelsInUse = find("oc-labels-in-use");
+  if (labelsInput && labelsInUse) {
+    const inUse = Array.from(labelsInUse.options, (/** @type {HTMLOptionElement} */ option) => option.value);
+    const suggest = () => {
+      const value = labelsInput.value;
+      const cut = value.lastIndexOf(",");
+      const head = value.slice(0, cut + 1) + (/^\s*/.exec(value.slice(cut + 1)) || [""])[0];
+      const chosen = value.slice(0, Math.max(cut, 0)).split(",").map((/** @type {string} */ label) => label.trim().toLowerCase());
+      labelsInUse.replaceChildren(...inUse.filter((label) => !chosen.includes(label)).map((label) => el("option", { value: head + label })));
+    };
+    labelsInput.addEventListener("input", suggest);
+    labelsInput.addEventListener("focus", suggest);
+    labelsInput.addEventListener("change", () => {
+      // Labels saved become suggestions too.
+      for (const label of labelsInput.value.split(",").map((/** @type {string} */ label) => label.trim().toLowerCase())) {
+        if (label && !inUse.includes(label)) inUse.push(label);
+      }
+    });
+  }
+
   /** @param {any} updated */
   function saved(updated) {
     controlStatus.textContent = _("Saved.");
