@@ -200,11 +200,19 @@ def stream_slot_lease() -> float:
 
 async def take_stream_slot(user) -> StreamSlot | None:
     """A slot for one more open stream of ``user``, or None when they have ``SSE_MAX_STREAMS_PER_USER``."""
+    if conf.get("SSE_MAX_STREAMS_PER_USER") is None:
+        return StreamSlot(None, secrets.token_hex(8), stream_slot_lease())
+    return await _in_thread(take_stream_slot_now, user)
+
+
+def take_stream_slot_now(user) -> StreamSlot | None:
+    """``take_stream_slot`` in the calling thread (the stream's opening, already in a worker
+    thread, takes it in the same hop)."""
     cap, lease, token = conf.get("SSE_MAX_STREAMS_PER_USER"), stream_slot_lease(), secrets.token_hex(8)
     if cap is None:
         return StreamSlot(None, token, lease)
     try:
-        key = await _in_thread(_take_slot, user.pk, int(cap), token, lease)
+        key = _take_slot(user.pk, int(cap), token, lease)
     except Exception:  # noqa: BLE001 - without the cache, streams are not counted rather than refused
         logger.warning("oscar_chat: cannot count open streams (cache error)", exc_info=True)
         return StreamSlot(None, token, lease)

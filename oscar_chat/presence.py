@@ -1,8 +1,9 @@
 """Agents online or away, and the store page each chat customer has open, across server processes.
 
 An agent's open event stream marks the agent present in the cache (shared by the processes,
-e.g. Redis) each time its write loop turns (events and keep-alives, at least every 20 s),
-at most once per ``PRESENCE_REFRESH`` seconds per process. An entry lapses ``PRESENCE_TTL``
+e.g. Redis) when it opens, then the process's stream hub renews it with its keep-alive ticks
+(every half ``SSE_KEEPALIVE_SECONDS``), at most once per ``PRESENCE_REFRESH`` seconds per agent
+and process, one cache write for all its agents. An entry lapses ``PRESENCE_TTL``
 seconds after its stream's last sign of life, so a closed or dead stream needs no cleanup.
 
 A customer's page (``customer_page``) is what the widget last reported (``POST activity``),
@@ -10,6 +11,7 @@ kept ``CUSTOMER_PAGE_TTL`` seconds.
 """
 
 import time
+from collections.abc import Iterable
 
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
@@ -23,22 +25,37 @@ _last_written: dict[int, float] = {}
 
 def mark_agent_present(user_id: int, now: float | None = None) -> None:
     """Record that agent ``user_id`` holds a live stream now (a write to the shared cache)."""
+    mark_agents_present([user_id], now)
+
+
+def mark_agents_present(user_ids: Iterable[int], now: float | None = None) -> None:
+    """``mark_agent_present`` for several agents, in one read and one write of the cache."""
     now = time.time() if now is None else now
     ttl = conf.get("PRESENCE_TTL")
     seen = {uid: until for uid, until in (cache.get(CACHE_KEY) or {}).items() if until > now}
-    seen[user_id] = now + ttl
+    for user_id in user_ids:
+        seen[user_id] = now + ttl
     # Read-modify-write without a lock: two processes racing may drop each other's entry
     # until its next refresh (seconds later); presence is a hint, not an account.
     cache.set(CACHE_KEY, seen, timeout=ttl)
 
 
 async def agent_stream_alive(user_id: int) -> None:
-    """The stream's hook: at most one cache write per ``PRESENCE_REFRESH`` seconds per agent."""
+    """A stream of agent ``user_id`` opened: at most one cache write per ``PRESENCE_REFRESH`` s per agent."""
+    await agent_streams_alive((user_id,))
+
+
+async def agent_streams_alive(user_ids: Iterable[int]) -> None:
+    """The hub's ticker, for the agents with a live stream in this process: one cache write
+    for those not written for ``PRESENCE_REFRESH`` seconds, none for the others."""
     now = time.monotonic()
-    if now - _last_written.get(user_id, -1e9) < conf.get("PRESENCE_REFRESH"):
+    refresh = conf.get("PRESENCE_REFRESH")
+    due = [uid for uid in user_ids if now - _last_written.get(uid, -1e9) >= refresh]
+    if not due:
         return
-    _last_written[user_id] = now
-    await sync_to_async(mark_agent_present)(user_id)
+    for uid in due:
+        _last_written[uid] = now
+    await sync_to_async(mark_agents_present)(due)
 
 
 def online_agent_ids(now: float | None = None) -> set[int]:

@@ -45,6 +45,23 @@ def test_an_agent_marked_present_counts_until_the_entry_lapses(agent, settings):
     assert sorted(uid for uid, until in presence_entries().items() if until > 1_061) == [agent.pk + 1]
 
 
+def test_agents_with_live_streams_are_marked_together_at_most_once_per_refresh(agent, settings):
+    """What a process's stream hub does every keep-alive tick for its agents' streams."""
+    from asgiref.sync import async_to_sync
+    from django.core.cache import cache
+
+    settings.OSCAR_CHAT_PRESENCE_REFRESH = 15
+    presence._last_written.clear()
+    async_to_sync(presence.agent_streams_alive)([agent.pk, agent.pk + 1])
+    assert {agent.pk, agent.pk + 1} <= presence.online_agent_ids()
+    cache.delete(presence.CACHE_KEY)
+    async_to_sync(presence.agent_streams_alive)([agent.pk])  # within PRESENCE_REFRESH: no cache write
+    assert presence.online_agent_ids() == set()
+    settings.OSCAR_CHAT_PRESENCE_REFRESH = 0
+    async_to_sync(presence.agent_streams_alive)([agent.pk])
+    assert presence.online_agent_ids() == {agent.pk}
+
+
 def presence_entries():
     from django.core.cache import cache
 

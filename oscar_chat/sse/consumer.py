@@ -3,8 +3,12 @@
 A Channels ``AsyncHttpConsumer`` stops as soon as ``handle()`` returns, and it processes
 one message at a time: a ``handle()`` that stayed open would never see ``http.disconnect``.
 So this consumer opens the stream from ``http_request`` and returns; from then on the
-process's hub offers it events (``offer_message``, ``offer_event``), a writer task sends
-them and the keep-alives, and ``http.disconnect`` ends it all (``_close``).
+process's hub offers it events (``offer_message``, ``offer_event``) and ticks it for the
+keep-alives, and ``http.disconnect`` ends it all (``_close``).
+
+On daphne a stream writes what it is offered at once, synchronously (``flow.DaphneFlow``):
+an open stream has no task, timer or event of its own, only what waits while the client
+does not read. On other servers a writer task sends through ``send``, which may wait.
 """
 
 import asyncio
@@ -12,13 +16,11 @@ import io
 import json
 import logging
 import time
-from collections import deque
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -32,18 +34,24 @@ logger = logging.getLogger(__name__)
 
 
 def _open_request(scope, body):
-    """Authenticate and validate in a worker thread (database reads)."""
+    """Authenticate, validate and take a stream slot, in one worker-thread hop (database and
+    cache reads): ``(stream, slot, language, refusal)``."""
     request = ASGIRequest(scope, io.BytesIO(body))
     language = translation.get_language_from_request(request)
     with translation.override(language):
         try:
-            return auth.authenticate_stream(request), language, None
+            stream = auth.authenticate_stream(request)
         except auth.StreamRefused as refused:
-            return None, language, refused
+            return None, None, language, refused
         except limits.UNAVAILABLE_ERRORS:
             logger.exception("oscar_chat: cannot open an event stream (database unavailable)")
             detail = _("The chat is unavailable right now. Try again shortly.")
-            return None, language, auth.StreamRefused(503, detail, "unavailable")
+            return None, None, language, auth.StreamRefused(503, detail, "unavailable")
+        slot = limits.take_stream_slot_now(stream.user)
+        if slot is None:
+            refused = auth.StreamRefused(429, _("Too many open streams. Close one and try again."), "too_many_streams")
+            return None, None, language, refused
+        return stream, slot, language, None
 
 
 open_request = in_worker_thread(_open_request)
@@ -52,26 +60,62 @@ open_request = in_worker_thread(_open_request)
 class EventStreamConsumer(AsyncHttpConsumer):
     """Serve with ``oscar_chat.asgi.wrap(django_asgi_app)`` (or route ``EventStreamConsumer.as_asgi()``)."""
 
+    # What each of thousands of open streams keeps: these attributes and no more.
+    __slots__ = (
+        "scope",
+        "base_send",
+        "body",
+        "user_id",
+        "is_agent",
+        "room_id",
+        "pending",
+        "position",
+        "replaying",
+        "live",
+        "hub",
+        "flow",
+        "writer",
+        "wakeup",
+        "closed",
+        "overflowed",
+        "sending",
+        "grant",
+        "revoked",
+        "held",
+        "expiry",
+        "slot",
+        "wrote",
+        "audience_keys",
+    )
+
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pending = deque()  # (seq or None, bytes) waiting for the writer
-        self.wakeup = asyncio.Event()
+        # Not AsyncHttpConsumer's: no channel layer alias or per-instance state of Channels.
+        self.body = []
+        self.user_id = None
+        self.is_agent = False
+        self.room_id = None
+        self.pending = []  # (seq or None, bytes) waiting: while replaying, held, or the client is not reading
         self.position = None  # seq up to which every visible message was sent
         self.replaying = True
+        self.live = False  # opened: offered events are written (or wait in ``pending``)
         self.hub = None
         self.flow = None
-        self.writer = None
+        self.writer = None  # the writer task (servers other than daphne)
+        self.wakeup = None  # its asyncio.Event
         self.closed = False
         self.overflowed = False
-        self.sending = False
+        self.sending = False  # the writer task awaits send()
         self.grant = None
         self.revoked = False
+        self.held = False  # while the hub re-checks our access
         self.expiry = None  # timer ending the stream when its token expires
-        self.unheld = asyncio.Event()  # cleared while the hub re-checks our access
-        self.unheld.set()
-        self.max_buffered = max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
         self.slot = None  # of the user's open streams (oscar_chat.limits); the hub renews it
         self.wrote = False  # since the hub's last tick
+        self.audience_keys = ()
+
+    @property
+    def max_buffered(self):
+        return max(1, int(conf.get("SSE_MAX_BUFFERED_EVENTS")))
 
     # Channels plumbing ---------------------------------------------------------------
 
@@ -80,7 +124,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.scope = scope
         self.base_send = send
         try:
-            await await_many_dispatch([receive], self.dispatch)
+            # One receive at a time, in this task (Channels' await_many_dispatch adds a task per stream).
+            while True:
+                await self.dispatch(await receive())
         except StopConsumer:
             pass
         finally:
@@ -98,7 +144,8 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.body.append(message.get("body", b""))
         if message.get("more_body"):
             return
-        if not await self._open(b"".join(self.body)):
+        body, self.body = b"".join(self.body), None
+        if not await self._open(body):
             raise StopConsumer()
 
     async def http_disconnect(self, message):
@@ -110,30 +157,29 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.scope.get("method") not in ("GET", "HEAD"):
             await self._refuse(405, _("Method not allowed."), extra=[(b"allow", b"GET")])
             return False
-        stream, language, refused = await open_request(self.scope, body)
+        stream, self.slot, language, refused = await open_request(self.scope, body)  # the slot is released in _close
         if refused is not None:
             with translation.override(language):
                 await self._refuse(refused.status, refused.detail, code=refused.code)
             return False
-        self.user, self.is_agent, self.room_id = stream.user, stream.is_agent, stream.room.pk if stream.room else None
+        # The user's id only: a User instance per open stream would be most of its memory.
+        user = stream.user
+        self.user_id, self.is_agent, self.room_id = user.pk, stream.is_agent, stream.room.pk if stream.room else None
         self.grant = access.Grant(
-            user_id=stream.user.pk,
+            user_id=user.pk,
             agent=stream.is_agent,
             session_key=stream.session_key,
             expires_at=stream.expires_at,
         )
-        self.slot = await limits.take_stream_slot(self.user)  # released in _close
-        if self.slot is None:
-            with translation.override(language):
-                await self._refuse(429, _("Too many open streams. Close one and try again."), code="too_many_streams")
-            return False
 
         layer = get_channel_layer()
         try:
             if layer is None:
                 raise RuntimeError("no channel layer is configured (CHANNEL_LAYERS)")
             self.hub = hub_for(layer)
-            await self.hub.attach(self, audience.stream_keys(self.user.pk, self.is_agent, self.room_id))
+            await self.hub.attach(self, audience.stream_keys(self.user_id, self.is_agent, self.room_id))
+            if self.is_agent:  # presence: agents online while a stream of theirs lives (the hub renews it)
+                await presence.agent_stream_alive(self.user_id)
         except Exception:  # noqa: BLE001 - layer down or misconfigured: a clear 503, never a 500
             logger.exception("oscar_chat: cannot open an event stream")
             self.hub = None
@@ -151,12 +197,12 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 (b"x-content-type-options", b"nosniff"),
             ],
         )
-        self.flow = flow_for(self.base_send)
+        self.flow = flow_for(self.base_send, self)
         if self.scope["method"] == "HEAD":
             await self._end()
             return False
         try:
-            await self._replay(stream.last_event_id)
+            await self._replay(stream.last_event_id, user)
         except Exception:  # noqa: BLE001 - e.g. the database went away: end the stream, the client resumes
             logger.exception("oscar_chat: could not replay missed messages")
             await self._end()
@@ -168,10 +214,14 @@ class EventStreamConsumer(AsyncHttpConsumer):
             loop = asyncio.get_running_loop()
             delay = max(0.0, self.grant.expires_at - time.time())
             self.expiry = loop.call_later(delay, self.revoke, "token expired")
-        self.writer = asyncio.ensure_future(self._write_loop())
+        if not self.flow.direct:
+            self.wakeup = asyncio.Event()
+            self.writer = asyncio.ensure_future(self._write_loop())
+        self.live = True
+        self._flush()  # offered while opening
         return True
 
-    async def _replay(self, last_event_id):
+    async def _replay(self, last_event_id, user):
         """``retry:``, then the missed messages (or ``reset``); then live events take over."""
         retry = conf.get("SSE_RETRY_MS")
         # Where the hub is: every message after it will be offered to us. Only a client that
@@ -190,7 +240,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 last_event_id,
                 current,
                 limit + 1,
-                user=None if self.is_agent or self.room_id else self.user,
+                user=None if self.is_agent or self.room_id else user,
                 room_id=self.room_id,
             )
             chunks = [wire.preamble(retry)]
@@ -200,18 +250,19 @@ class EventStreamConsumer(AsyncHttpConsumer):
                 chunks.extend(
                     wire.frame("message", data, event_id=seq)
                     for seq, _room, customer_id, data in missed
-                    if audience.stream_sees(self.user.pk, self.is_agent, customer_id, data["message_type"])
+                    if audience.stream_sees(self.user_id, self.is_agent, customer_id, data["message_type"])
                 )
         await self.send_body(b"".join(chunks), more_body=True)
 
-        # Live messages offered meanwhile were held; keep those after the replay, in order.
+        # Live messages offered meanwhile were kept; keep those after the replay, in order
+        # (written once the stream is live).
         self.position = current
-        held, self.pending = self.pending, deque()
+        offered, self.pending = self.pending, []
         self.replaying = False
-        for seq, chunk in held:
+        for seq, chunk in offered:
             if seq is None or seq > self.position:
                 self.position = seq if seq is not None else self.position
-                self._push(seq, chunk)
+                self.pending.append((seq, chunk))
 
     def _reset_frame(self, position, reason):
         """Refetch over REST, then carry on from here (its id is the resume point)."""
@@ -236,7 +287,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
 
     def offer_message(self, seq, chunk):
         """A message of our audience (the hub offers each message to its recipients only)."""
-        if self.closed or self.revoked:
+        if self.closed or self.revoked or self.overflowed:
             return
         if self.replaying:
             self.pending.append((seq, chunk))
@@ -247,7 +298,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self._push(seq, chunk)
 
     def offer_event(self, chunk):
-        if self.closed or self.revoked:
+        if self.closed or self.revoked or self.overflowed:
             return
         self._push(None, chunk)
 
@@ -256,67 +307,96 @@ class EventStreamConsumer(AsyncHttpConsumer):
         if self.wrote:
             self.wrote = False
             return
-        if self.closed or self.revoked or self.writer is None or self.pending:
+        if not self.live or self.closed or self.revoked or self.overflowed or self.held or self.pending:
             return
-        if self.flow.writable.is_set():
+        if self.flow.direct:
+            if self.flow.writable:
+                self._write(wire.KEEPALIVE)
+        else:
             self.pending.append((None, wire.KEEPALIVE))
             self.wakeup.set()
 
     def _push(self, seq, chunk):
-        if self.replaying:
-            self.pending.append((seq, chunk))
+        pending = self.pending
+        if not self.live:  # opening: written, in order, once the replay is out
+            pending.append((seq, chunk))
             return
-        if len(self.pending) >= self.max_buffered and self._stalled():
+        if not pending and not self.held and self.flow.direct and self.flow.writable:
+            self._write(chunk)  # the common case: nothing waits, the client reads
+            return
+        if len(pending) >= self.max_buffered and self._stalled():
             self._overflow()
             return
-        self.pending.append((seq, chunk))
-        self.wakeup.set()
+        pending.append((seq, chunk))
+        self._flush()
+
+    def resumed(self):
+        """Twisted wants data again (``DaphneFlow``): write what waited."""
+        self._flush()
+
+    def _flush(self):
+        if not self.live or self.held or self.closed or self.revoked or self.overflowed or not self.pending:
+            return
+        if not self.flow.direct:
+            self.wakeup.set()
+        elif self.flow.writable:
+            chunks = b"".join(chunk for _seq, chunk in self.pending)
+            self.pending.clear()
+            self._write(chunks)
 
     # Access (the hub re-checks it when Django says it changed) ---------------------
 
     def hold(self):
         """Send nothing until ``release`` or ``revoke``."""
-        self.unheld.clear()
+        self.held = True
 
     def release(self):
-        self.unheld.set()
+        self.held = False
+        self._flush()
 
     def revoke(self, reason):
         """Access is gone: drop what waits, send nothing more, end the response."""
         if self.revoked or self.closed:
             return
         self.revoked = True
-        logger.info("oscar_chat: ending the event stream of user %s: %s", self.user.pk, reason)
+        logger.info("oscar_chat: ending the event stream of user %s: %s", self.user_id, reason)
         self.pending.clear()
-        self.unheld.set()
+        self.held = False
         if self.expiry is not None:
             self.expiry.cancel()
-        if self.writer is None:
+        if not self.live:
             return  # still opening: _open sees ``revoked`` and ends it
-        self.writer.cancel()
+        if self.writer is not None:
+            self.writer.cancel()
         asyncio.ensure_future(self._end())
 
     # Writing -----------------------------------------------------------------------
 
     def _stalled(self):
         """The client is not taking what we send (daphne's socket buffer is full, or send() waits)."""
-        return self.sending or self.flow is None or not self.flow.writable.is_set()
+        return self.sending or self.flow is None or not self.flow.writable
+
+    def _write(self, data):
+        """On daphne: to Twisted, now (it buffers what the socket does not take at once)."""
+        try:
+            self.flow.write(data)
+        except Exception:  # noqa: BLE001 - must not stop the hub's offers to other streams
+            logger.exception("oscar_chat: could not write to an event stream; dropping it")
+            self.overflowed = True  # writes nothing more; http.disconnect follows and runs _close
+            self.pending.clear()
+            if not self.flow.abort():
+                asyncio.ensure_future(self._end())
+            return
+        self.wrote = True
 
     async def _write_loop(self):
-        # No timer of its own: the hub's ticker pushes the keep-alives (``tick``).
-        writable = self.flow.writable
+        """On other servers: send what waits, one send() at a time (it may wait for the socket)."""
+        wakeup = self.wakeup
         while not self.closed:
-            if self.is_agent:  # presence: agents online while a stream of theirs lives
-                await presence.agent_stream_alive(self.user.pk)
-            if not self.pending:
-                self.wakeup.clear()
-                await self.wakeup.wait()
+            if not self.pending or self.held:
+                wakeup.clear()
+                await wakeup.wait()
                 continue
-            if not writable.is_set():
-                # The client is not reading; hold events (up to max_buffered) until it does.
-                await writable.wait()
-            if not self.unheld.is_set():
-                await self.unheld.wait()
             if self.revoked:
                 return
             chunks = b"".join(chunk for _seq, chunk in self.pending)
@@ -336,7 +416,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         logger.warning(
             "oscar_chat: closing the event stream of user %s: "
             "more than %d events waiting for a client that is not reading",
-            self.user.pk,
+            self.user_id,
             self.max_buffered,
         )
         self.pending.clear()
@@ -363,8 +443,6 @@ class EventStreamConsumer(AsyncHttpConsumer):
             self.expiry.cancel()
         if self.writer is not None:
             self.wakeup.set()
-            if self.flow is not None:
-                self.flow.writable.set()
             self.writer.cancel()
             try:
                 await self.writer

@@ -32,7 +32,7 @@ import weakref
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from .. import access, audience, conf, limits, payloads, selectors
+from .. import access, audience, conf, limits, payloads, presence, selectors
 from ..events import ACCESS_GROUP, MESSAGES_GROUP
 from ..roles import agent_ids_among
 from . import wire
@@ -52,6 +52,8 @@ HUB_GROUPS = (MESSAGES_GROUP, ACCESS_GROUP)
 # Keep-alives: at least every SSE_KEEPALIVE_SECONDS, clamped to this range (proxies close
 # connections idle for longer than about 30 s).
 MIN_KEEPALIVE_SECONDS = 0.05
+# Streams ticked between two turns of the event loop.
+TICK_SLICE = 500
 MAX_KEEPALIVE_SECONDS = 20.0
 
 
@@ -196,7 +198,9 @@ class Hub:
         cost one wake-up per period, plus the keep-alives themselves.
 
         Every half keep-alive period, a stream that wrote nothing since the previous tick gets a
-        keep-alive (so none stays silent longer than the period); every third of the lease, the
+        keep-alive (so none stays silent longer than the period), in slices that let the loop
+        serve other work in between; the agents with a live stream are marked present
+        (``oscar_chat.presence``, one cache write for all). Every third of the lease, the
         stream slots of ``oscar_chat.limits`` are renewed together, in one worker-thread hop.
         """
         loop = asyncio.get_running_loop()
@@ -209,8 +213,7 @@ class Hub:
             try:
                 if now >= beat_at:
                     beat_at = now + beat
-                    for stream in list(self.streams):
-                        stream.tick()
+                    await self._keep_alive()
                 if now >= renew_at:
                     renew_at = now + renew_every
                     await limits.renew_stream_slots([stream.slot for stream in list(self.streams)])
@@ -218,6 +221,25 @@ class Hub:
                 raise
             except Exception:  # noqa: BLE001 - a failing stream must not stop the others' keep-alives
                 logger.exception("oscar_chat: event hub timer error")
+
+    async def _keep_alive(self):
+        streams = list(self.streams)
+        for start in range(0, len(streams), TICK_SLICE):
+            if start:
+                await asyncio.sleep(0)  # a message's deliveries need not wait for 10,000 ticks
+            for stream in streams[start : start + TICK_SLICE]:
+                try:
+                    stream.tick()
+                except Exception:  # noqa: BLE001
+                    logger.exception("oscar_chat: event stream keep-alive error")
+        agents = {
+            stream.grant.user_id for stream in streams if stream.grant.agent and stream.live and not stream.closed
+        }
+        if agents:
+            try:
+                await presence.agent_streams_alive(agents)
+            except Exception:  # noqa: BLE001 - presence is a hint; the streams go on
+                logger.warning("oscar_chat: could not mark agents present (cache error)", exc_info=True)
 
     async def _release_channel(self):
         channel, self.channel = self.channel, None

@@ -151,3 +151,45 @@ async def _churn(in_memory_layer, customer, agent, room):
     gc.collect()
     assert len(asyncio.all_tasks()) <= tasks_before
     assert not [o for o in gc.get_objects() if isinstance(o, EventStreamConsumer)]
+
+
+def test_on_a_server_other_than_daphne_the_stream_writes_through_send_and_holds_while_rechecked(
+    in_memory_layer, people
+):
+    """Channels' test server is not daphne: its ``send`` may wait, so a writer task sends what
+    the hub offers. Keep-alives come while idle; what is offered while the stream's access is
+    re-checked waits, then arrives once, in order; the agent counts as online meanwhile."""
+    customer, agent = people.customer(), people.agent()
+    room = services.open_room(customer=customer, opened_by=customer, subject="Another server")
+    async_to_sync(_through_send)(customer, agent, room)
+
+
+async def _through_send(customer, agent, room):
+    from oscar_chat import presence
+
+    stream = await InProcessStream(customer).open()
+    watching = await InProcessStream(agent).open()
+    assert agent.pk in await sync_to_async(presence.online_agent_ids)()
+    hub = hubs._hubs[asyncio.get_running_loop()]
+    [consumer] = hub.by_user[customer.pk]
+    assert not consumer.flow.direct and consumer.writer is not None
+
+    await stream.read_until(lambda: stream.parser.comments >= 2)  # keep-alives, with nothing to say
+
+    consumer.hold()  # as the hub does while it re-checks access
+    sent = [(await sync_to_async(services.post_message)(room, agent, message=f"h{n}"))[0].seq for n in range(1, 4)]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while len(consumer.pending) < 3 and loop.time() < deadline:  # offered by the hub, and held
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # the writer would have sent them by now
+    while not stream.app.output_queue.empty():
+        stream.events.extend(stream.parser.feed(stream.app.output_queue.get_nowait().get("body", b"")))
+    assert stream.messages() == []
+    consumer.release()
+    await stream.read_until(lambda: len(stream.messages()) >= 3)
+    assert stream.messages() == [(seq, f"h{n}") for n, seq in enumerate(sent, 1)]
+
+    await stream.close()
+    await watching.close()
+    assert hub.streams == set() and not hub.running

@@ -7,7 +7,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .conftest import streams_of, wait_for_no_streams
+from oscar_chat import services
+
+from ..live import start_daphne
+from .conftest import FAST, Api, streams_of, wait_for_no_streams
 from .sse import Parser, Stream
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(120)]
@@ -129,6 +132,49 @@ def test_a_client_that_stops_reading_is_cut_off_and_resumes(live):
     with Stream(live.url, token=as_customer.token, last_event_id=parser.last_event_id) as resumed:
         rest = [resumed.next("message", timeout=20).json["id"] for _ in range(len(sent) - len(got))]
     assert got + rest == sent
+
+
+@pytest.fixture(scope="module")
+def patient_server(django_db_setup, django_db_blocker):
+    """Holds up to 1,000 events for a client that is not reading, instead of 5."""
+    with django_db_blocker.unblock():
+        server = start_daphne(env={**FAST, "OSCAR_CHAT_SSE_MAX_BUFFERED_EVENTS": "1000"}, name="daphne-patient")
+    yield server
+    server.stop()
+
+
+def test_a_client_that_pauses_reading_then_reads_gets_every_event_once_in_order(patient_server, people):
+    """The socket's buffers fill, the server holds the rest, and writes it when the client reads
+    again: every message once, in order, in a well-formed chunked response."""
+    customer, agent = people.customer(), people.agent()
+    room = services.open_room(customer=customer, opened_by=customer, subject="Slow reader")
+    as_customer, as_agent = Api(patient_server, customer), Api(patient_server, agent)
+    slow = open_raw_stream(patient_server, as_customer.token, receive_buffer=4096)
+    try:
+        received = read_head(slow)
+        assert received.startswith(b"HTTP/1.1 200")
+        padding = "x" * 150_000
+        sent = [as_agent.send(room, f"{n} {padding}")["id"] for n in range(60)]  # ~9 MB: far more than the buffers
+        last = f'"id":{sent[-1]},'.encode()
+        slow.settimeout(10)
+        while not _has_whole_frame(received, last):
+            chunk = slow.recv(1 << 20)
+            assert chunk, "the server closed the stream of a client that was reading again"
+            received += chunk
+    finally:
+        slow.close()
+        as_customer.close()
+        as_agent.close()
+    got = [e.json["id"] for e in Parser().feed(dechunk(received)) if e.event == "message"]
+    assert got == sent
+    assert "not reading" not in patient_server.logs()
+    wait_for_no_streams(patient_server)
+
+
+def _has_whole_frame(data, marker):
+    """Whether the frame holding ``marker`` (near the end of ``data``) has arrived whole."""
+    at = data.rfind(marker, max(0, len(data) - 400_000))
+    return at >= 0 and data.find(b"\n\n", at) >= 0
 
 
 def test_keep_alive_notices_a_vanished_client(live):
