@@ -76,11 +76,17 @@ class DaphneFlow(Flow):
         if request.finished or request.channel is None:
             return False
         transport = request.transport
+        # Twisted's internals, read with defaults that fall back to Request.write if they change.
         if (
             type(transport) is _TcpServer
-            and request.chunked
-            and transport.connected
-            and not (transport.dataBuffer or transport._tempDataBuffer or transport.disconnecting)
+            and getattr(request, "chunked", False)
+            and getattr(transport, "connected", False)
+            and not (
+                getattr(transport, "dataBuffer", True)
+                or getattr(transport, "_tempDataBuffer", True)
+                or getattr(transport, "disconnecting", True)
+            )
+            and hasattr(request, "sentLength")
         ):
             chunk = b"%x\r\n%b\r\n" % (len(data), data)
             try:
