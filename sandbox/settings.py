@@ -171,7 +171,14 @@ if REDIS_URL:
             },
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # One pool for the process, not a connection per request (oscar_chat.redis_pool).
+            "OPTIONS": {"pool_class": "oscar_chat.redis_pool.SharedConnectionPool"},
+        }
+    }
 else:
     # One process: a server process's event hub holds one channel for all its streams, so
     # give it room for bursts (the default capacity is 100).
