@@ -10,6 +10,7 @@ from django.core.cache.backends.redis import RedisCache
 from tests.conftest import redis_reachable, require_service
 
 SHARED = "oscar_chat.redis_pool.SharedConnectionPool"
+pytestmark = pytest.mark.redis
 
 
 class CountedConnection(redis.Connection):
