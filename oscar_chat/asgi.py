@@ -15,6 +15,7 @@ The path is found in the URLconf, wherever the store mounted ``oscar_chat.api.ur
 ``URLRouter`` can use ``http_urlpatterns()`` instead.
 """
 
+import gc
 import logging
 
 from django.urls import NoReverseMatch, re_path, reverse
@@ -39,6 +40,26 @@ def stream_path():
     return "/" + path.strip("/")
 
 
+_frozen = []
+
+
+def freeze_startup_objects() -> None:
+    """Move every object alive now out of the reach of Python's cyclic garbage collector, once
+    per process (``gc.freeze``), when ``OSCAR_CHAT_GC_FREEZE`` is on.
+
+    A Django and Oscar process holds some 200,000 objects once it has loaded its URLconf, and a
+    full collection walks all of them (150–250 ms here), stopping every request and stream of the
+    process meanwhile: the latency tail of the stream (docs/realtime-performance.md). What was
+    loaded at startup lives as long as the process; frozen, it is never walked again. Garbage
+    made at startup is collected first, so none of it is kept.
+    """
+    if _frozen or not conf.get("GC_FREEZE"):
+        return
+    _frozen.append(True)
+    gc.collect()
+    gc.freeze()
+
+
 def http_urlpatterns():
     """Channels ``URLRouter`` patterns for the stream (put them before Django's catch-all)."""
     path = stream_path()
@@ -54,6 +75,7 @@ def wrap(django_application):
         if scope["type"] == "http":
             if not found:
                 found.extend([stream_path(), api_prefix() if fast_send.enabled() else None])
+                freeze_startup_objects()  # the URLconf is loaded now: what startup loads is there
             path = scope["path"]
             root = scope.get("root_path", "")
             if root and path.startswith(root):

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # itself, without Django's request cycle and the store's middleware (docs/realtime-performance.md);
     # everything else, and every refused send, still goes through Django.
     "FAST_SEND": False,
+    # ``oscar_chat.asgi.wrap`` moves the objects loaded at startup out of the reach of Python's
+    # cyclic garbage collector (``gc.freeze``) on the process's first request: full collections
+    # then walk what was made since, not the whole of Django and Oscar (docs/realtime-performance.md).
+    "GC_FREEZE": True,
     # Customer widget ({% oscar_chat_widget %}): polling period when the stream cannot be opened,
     # URL of Django's JavaScript catalog (None: the URL named "javascript-catalog", "" for none),
     # and whether agents browsing the store get it too (they answer in the admin).

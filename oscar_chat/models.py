@@ -154,6 +154,16 @@ class ChatMessage(models.Model):
         return f"{self.sender}: {self.message[:50]}"
 
     @property
+    def has_attachment(self) -> bool:
+        """Whether a file is attached, read from the stored name when it is loaded: reading
+        ``attachment`` makes a ``FieldFile`` that refers back to the message, a reference cycle
+        per message that only Python's cyclic garbage collector frees (its pauses are the
+        stream's latency tail, docs/realtime-performance.md)."""
+        if "attachment" not in self.__dict__:
+            return bool(self.attachment)  # deferred: Django loads it
+        return bool(self.__dict__["attachment"])  # a name, or a File (true when named)
+
+    @property
     def preview(self):
         """The room list's one-line summary of this message."""
         if self.message_type == self.MessageType.PRODUCT:

@@ -83,7 +83,7 @@ def attachment_url(message: ChatMessage) -> str | None:
 
 
 def _attachment(message: ChatMessage):
-    if not message.attachment:
+    if not message.has_attachment:
         return None
     return {
         "url": attachment_url(message),

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, FileField, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -306,7 +306,14 @@ def _write_in_one_statement(msg, params, is_note):
     messages, sequence = ChatMessage._meta.db_table, StreamSequence._meta.db_table
     fields = [f for f in ChatMessage._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
     for f in fields:
-        params[f"m_{f.attname}"] = f.get_db_prep_save(f.pre_save(msg, True), connection)
+        if isinstance(f, FileField):
+            # No file on this path: the empty name as it is. Django's pre_save would make the
+            # message a FieldFile referring back to it, a reference cycle per send that only the
+            # cyclic garbage collector frees (docs/realtime-performance.md).
+            value = msg.__dict__.get(f.attname) or ""
+        else:
+            value = f.pre_save(msg, True)
+        params[f"m_{f.attname}"] = f.get_db_prep_save(value, connection)
     room_columns = ", ".join(f.column for f in _room_columns())
     room_write = _room_write_sql(is_note)
     if not is_note:

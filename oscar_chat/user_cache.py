@@ -50,8 +50,12 @@ class CachedUsers:
 
     def __init__(self, model):
         self.model = model
-        self.objects = self
         self.DoesNotExist = model.DoesNotExist
+
+    @property
+    def objects(self):
+        # Not stored: an object referring to itself is left to the cyclic garbage collector.
+        return self
 
     def get(self, **lookup):
         ((field, value),) = lookup.items()

@@ -218,7 +218,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AttachmentSerializer(allow_null=True))
     def get_attachment(self, message):
-        if not message.attachment:
+        if not message.has_attachment:
             return None
         return {
             # The API's authorising view, never the storage's own (private) URL.
