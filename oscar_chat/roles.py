@@ -56,6 +56,14 @@ def is_agent(user) -> bool:
     )
 
 
+def share_agent_check(user, same_user) -> None:
+    """``same_user``, the account of ``user`` read again (a row read back with a write), answers
+    ``is_agent`` from what ``user`` already learned: no second cache read for the same request."""
+    memo = getattr(user, "_oscar_chat_holds_permission", None)
+    if memo is not None and same_user is not None and same_user.pk == user.pk:
+        same_user._oscar_chat_holds_permission = memo
+
+
 def forget_agents(user_ids) -> None:
     """Drop what the cache remembers about ``user_ids``: now, and again after the transaction
     commits (a request reading the old permissions meanwhile may have remembered them)."""

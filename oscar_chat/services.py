@@ -20,7 +20,7 @@ from .exceptions import RateLimited, ValidationError
 from .models import AgentTurn, ChatMessage, ChatRoom, StreamSequence
 from .operations import timestamps
 from .orders import order_card
-from .roles import is_agent
+from .roles import is_agent, share_agent_check
 from .vouchers import voucher_snapshot
 
 MessageType = ChatMessage.MessageType
@@ -297,6 +297,8 @@ def _write_message(msg, sender, room_id, *, visible_to_all: bool, file: bool):
             room = _write_stepwise(msg, params, is_note)
         if room is None:
             return None
+        for read_back in (room.user, room.admin):
+            share_agent_check(sender, read_back)
         msg.room = room
         events.message_posted(msg, room)
     return room

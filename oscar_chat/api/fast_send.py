@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -166,15 +167,29 @@ def _answer(scope, body):
         return s.message_data(sent[0], {"live_cards": {}}), 201
 
 
+_never_cache: tuple[int, bytes, bytes] = (-1, b"", b"")
+
+
+def _never_cache_headers() -> tuple[bytes, bytes]:
+    """``Cache-Control`` and ``Expires`` as Django's ``add_never_cache_headers`` writes them,
+    made by it once a second: ``Expires`` is the current second, the rest never changes."""
+    global _never_cache
+    second = int(time.time())
+    if _never_cache[0] != second:
+        from django.http import HttpResponse
+
+        response = HttpResponse(content_type="application/json")
+        add_never_cache_headers(response)
+        _never_cache = (second, response["Cache-Control"].encode(), response["Expires"].encode())
+    return _never_cache[1], _never_cache[2]
+
+
 def response_headers(body: bytes) -> list[tuple[bytes, bytes]]:
     """The headers of the view's answer that the API contract relies on."""
-    from django.http import HttpResponse
-
-    response = HttpResponse(content_type="application/json")
-    add_never_cache_headers(response)
+    cache_control, expires = _never_cache_headers()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(b"allow", b"GET, POST, HEAD, OPTIONS"), (b"x-content-type-options", b"nosniff")]
-    headers += [(b"cache-control", response["Cache-Control"].encode()), (b"expires", response["Expires"].encode())]
+    headers += [(b"cache-control", cache_control), (b"expires", expires)]
     return headers
 
 
