@@ -10,6 +10,7 @@ A customer's page (``customer_page``) is what the widget last reported (``POST a
 kept ``CUSTOMER_PAGE_TTL`` seconds.
 """
 
+import logging
 import time
 from collections.abc import Iterable
 
@@ -17,6 +18,8 @@ from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
 from . import conf
+
+logger = logging.getLogger(__name__)
 
 CACHE_KEY = "oscar_chat:presence:agents"
 PAGE_KEY = "oscar_chat:presence:page:{user_id}"
@@ -73,3 +76,11 @@ def customer_page(user_id: int) -> dict | None:
 
 def remember_customer_page(user_id: int, page: dict) -> None:
     cache.set(PAGE_KEY.format(user_id=user_id), page, timeout=conf.get("CUSTOMER_PAGE_TTL"))
+
+
+def forget_customer_page(user_id: int) -> None:
+    """Forget the page the customer last reported (their erasure or the account's deletion)."""
+    try:
+        cache.delete(PAGE_KEY.format(user_id=user_id))
+    except Exception:  # noqa: BLE001 - the entry lapses by itself (CUSTOMER_PAGE_TTL)
+        logger.warning("oscar_chat: could not forget the customer's page (cache error)", exc_info=True)

@@ -21,6 +21,7 @@ from oscar.core.loading import get_class
 
 from .. import audience, conf
 from ..models import ChatMessage, ChatRoom
+from ..presence import forget_customer_page
 from ..roles import agents_queryset, display_name
 from . import hours, presence
 from .models import AutoReply
@@ -155,7 +156,7 @@ def send_away_reply(room_id: int, *, now: datetime | None = None, no_agent: bool
 
 
 def is_outside_hours(at: datetime | None = None) -> bool:
-    return not hours.load_schedule().is_open(at or timezone.now())
+    return not hours.current_schedule().is_open(at or timezone.now())
 
 
 # Auto-resolve --------------------------------------------------------------------------
@@ -459,15 +460,6 @@ def forget_emails_about(rooms: list[ChatRoom]) -> int:
         return 0
     deleted, _by_model = Email.objects.filter(found).delete()
     return deleted
-
-
-def forget_customer_page(user_id: int) -> None:
-    from ..presence import PAGE_KEY
-
-    try:
-        cache.delete(PAGE_KEY.format(user_id=user_id))
-    except Exception:  # noqa: BLE001 - the entry lapses by itself (CUSTOMER_PAGE_TTL)
-        logger.warning("oscar_chat: could not forget the customer's page (cache error)", exc_info=True)
 
 
 def delete_customer_files(user: Any) -> None:
