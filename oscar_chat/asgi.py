@@ -45,13 +45,14 @@ _frozen = []
 
 def freeze_startup_objects() -> None:
     """Move every object alive now out of the reach of Python's cyclic garbage collector, once
-    per process (``gc.freeze``), when ``OSCAR_CHAT_GC_FREEZE`` is on.
+    per process (``gc.freeze``), when ``OSCAR_CHAT_GC_FREEZE`` is on. ``wrap`` calls it, while the
+    ASGI module is imported: Django is set up, and no request, thread or event loop runs yet.
 
-    A Django and Oscar process holds some 200,000 objects once it has loaded its URLconf, and a
-    full collection walks all of them (150–250 ms here), stopping every request and stream of the
-    process meanwhile: the latency tail of the stream (docs/realtime-performance.md). What was
-    loaded at startup lives as long as the process; frozen, it is never walked again. Garbage
-    made at startup is collected first, so none of it is kept.
+    A Django and Oscar process holds some 200,000 objects by then, and a full collection walks
+    all of them (150–250 ms here), stopping every request and stream of the process meanwhile:
+    the latency tail of the stream (docs/realtime-performance.md). What was loaded at startup
+    lives as long as the process; frozen, it is never walked again. Garbage made at startup is
+    collected first, so none of it is kept.
     """
     if _frozen or not conf.get("GC_FREEZE"):
         return
@@ -70,12 +71,12 @@ def wrap(django_application):
     """An ASGI application serving the stream and handing every other request to Django's."""
     consumer = EventStreamConsumer.as_asgi()
     found = []
+    freeze_startup_objects()  # Django is set up: what startup loaded is there
 
     async def application(scope, receive, send):
         if scope["type"] == "http":
             if not found:
                 found.extend([stream_path(), api_prefix() if fast_send.enabled() else None])
-                freeze_startup_objects()  # the URLconf is loaded now: what startup loads is there
             path = scope["path"]
             root = scope.get("root_path", "")
             if root and path.startswith(root):

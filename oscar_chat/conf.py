@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
     # everything else, and every refused send, still goes through Django.
     "FAST_SEND": False,
     # ``oscar_chat.asgi.wrap`` moves the objects loaded at startup out of the reach of Python's
-    # cyclic garbage collector (``gc.freeze``) on the process's first request: full collections
+    # cyclic garbage collector (``gc.freeze``) when the ASGI module is imported: full collections
     # then walk what was made since, not the whole of Django and Oscar (docs/realtime-performance.md).
     "GC_FREEZE": True,
     # Customer widget ({% oscar_chat_widget %}): polling period when the stream cannot be opened,
