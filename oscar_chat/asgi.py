@@ -18,7 +18,7 @@ The path is found in the URLconf, wherever the store mounted ``oscar_chat.api.ur
 import gc
 import logging
 
-from django.urls import NoReverseMatch, re_path, reverse
+from django.urls import NoReverseMatch, get_resolver, re_path, reverse
 
 from . import conf
 from .api import fast_send
@@ -47,6 +47,7 @@ def freeze_startup_objects() -> None:
     """Move every object alive now out of the reach of Python's cyclic garbage collector, once
     per process (``gc.freeze``), when ``OSCAR_CHAT_GC_FREEZE`` is on. ``wrap`` calls it, while the
     ASGI module is imported: Django is set up, and no request, thread or event loop runs yet.
+    The URLconf is loaded first, as the first request would.
 
     A Django and Oscar process holds some 200,000 objects by then, and a full collection walks
     all of them (150–250 ms here), stopping every request and stream of the process meanwhile:
@@ -57,6 +58,10 @@ def freeze_startup_objects() -> None:
     if _frozen or not conf.get("GC_FREEZE"):
         return
     _frozen.append(True)
+    try:
+        get_resolver().url_patterns  # noqa: B018 - the URLconf, as the first request would load it
+    except Exception:  # noqa: BLE001, S110 - the first request reports it, as without this
+        pass
     gc.collect()
     gc.freeze()
 
