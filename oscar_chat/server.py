@@ -39,6 +39,8 @@ from concurrent.futures import CancelledError
 from functools import partial
 from typing import Any
 
+import daphne
+
 # daphne.cli imports daphne.server first, which installs Twisted's asyncio reactor before anything
 # else imports Twisted (import-order-sensitive).
 from daphne.cli import CommandLineInterface as DaphneCommandLineInterface
@@ -107,8 +109,6 @@ class Server(DaphneServer):
 
     def run(self) -> None:
         if not self.checks_only_needed:
-            import daphne
-
             logger.warning(
                 "oscar_chat.server: daphne %s's connection checks are not those this server was "
                 "written for; running daphne's own (every connection, every second)",
