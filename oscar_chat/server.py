@@ -20,7 +20,9 @@ connections that need it:
   (then it is daphne's own walk).
 
 What an application that raised gets (the log line, the 500 answer), when an application is
-killed, and the logger's name (``daphne.server``) are daphne's. It relies on daphne's internals
+killed, and the logger's name (``daphne.server``) are daphne's. One thing is not: when an
+application raises after its response started, daphne's checker fails on its 500 and stops for
+the whole process; here the response is ended unfinished and the checks go on. It relies on daphne's internals
 (the ``connections`` dict, the methods it overrides): at import it compares them with those of
 the daphne versions it was written against, and on any other it runs daphne's own checkers and
 logs a warning (``DAPHNE_CHECKS_KNOWN`` says which).
@@ -33,6 +35,7 @@ import hashlib
 import inspect
 import io
 import logging
+import textwrap
 import time
 import tokenize
 from concurrent.futures import CancelledError
@@ -63,7 +66,7 @@ _REPLACED = (
     DaphneServer.create_application,
     WebRequest.check_timeouts,
 )
-_KNOWN_FINGERPRINTS = frozenset({"4be87af1ec2459e3"})
+_KNOWN_FINGERPRINTS = frozenset({"b358ea33cee57635"})
 # Seconds between two application checks, and two timeout checks: daphne's.
 APPLICATION_CHECK_SECONDS = 1
 TIMEOUT_CHECK_SECONDS = 2
@@ -74,12 +77,13 @@ def _fingerprint() -> str | None:
     digest = hashlib.sha256()
     for function in _REPLACED:
         try:
-            source = inspect.getsource(function)
-        except (OSError, TypeError):
+            source = textwrap.dedent(inspect.getsource(function))
+            tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        except (OSError, TypeError, SyntaxError, tokenize.TokenError):
             return None
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        for token in tokens:
             if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
-                digest.update(token.string.encode() + b"\0")
+                digest.update(" ".join(token.string.split()).encode() + b"\0")  # docstrings' indents too
     return digest.hexdigest()[:16]
 
 
