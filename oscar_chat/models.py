@@ -94,7 +94,9 @@ class ChatMessage(models.Model):
         VOUCHER = "VOUCHER", _("Voucher")
 
     room = models.ForeignKey(ChatRoom, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
+    # RESTRICT: an agent account with replies is deactivated, not deleted (the customers keep the
+    # conversation); a customer's own messages go with their rooms when the account is deleted.
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="chat_messages")
     message = models.TextField(_("message"), blank=True)
     message_type = models.CharField(_("type"), max_length=10, choices=MessageType.choices, default=MessageType.TEXT)
     product = models.ForeignKey(

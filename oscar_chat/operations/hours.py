@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from .. import conf
@@ -16,6 +17,8 @@ from .models import Holiday, OpeningHours
 
 # How far ahead and back the hours are searched for the next opening / last closing.
 SEARCH_DAYS = 21
+SCHEDULE_CACHE_KEY = "oscar_chat:opening-hours"
+SCHEDULE_CACHE_SECONDS = 60
 
 
 def store_timezone() -> zoneinfo.ZoneInfo:
@@ -77,6 +80,24 @@ def load_schedule() -> Schedule:
     return Schedule(weekly=weekly, holidays=holidays, tz=store_timezone())
 
 
+def current_schedule() -> Schedule:
+    """The schedule from Django's cache (shared by the processes), for the send path: every
+    customer message asks whether the shop is closed. Saving or deleting hours or a holiday
+    forgets it (``forget_schedule``); a change that sends no signal (``QuerySet.update``, SQL)
+    is seen within ``SCHEDULE_CACHE_SECONDS``."""
+    cached = cache.get(SCHEDULE_CACHE_KEY)
+    if cached is None:
+        schedule = load_schedule()
+        cache.set(SCHEDULE_CACHE_KEY, (schedule.weekly, schedule.holidays), SCHEDULE_CACHE_SECONDS)
+        return schedule
+    weekly, holidays = cached
+    return Schedule(weekly=weekly, holidays=holidays, tz=store_timezone())
+
+
+def forget_schedule() -> None:
+    cache.delete(SCHEDULE_CACHE_KEY)
+
+
 class BusinessClock:
     """Business seconds between two moments, for many pairs over one period (reports).
 
@@ -117,7 +138,7 @@ class BusinessClock:
 def availability(at: datetime | None = None) -> dict:
     """What the widget shows: whether the shop answers now, and when it opens next."""
     at = at or timezone.now()
-    schedule = load_schedule()
+    schedule = current_schedule()
     open_now = schedule.is_open(at)
     next_open = None if open_now else schedule.next_opening(at)
     return {

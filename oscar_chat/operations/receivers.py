@@ -6,12 +6,14 @@ Each receiver only queues background work: the send path stays as fast as it was
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models.signals import pre_delete
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from .. import audience, conf
 from ..signals import message_posted, room_changed
-from . import presence, tasks
+from . import hours, presence, tasks
+from .models import Holiday, OpeningHours
 from .taskapi import enqueue_after_commit
 
 
@@ -54,3 +56,13 @@ def on_user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
         from .services import delete_customer_files
 
         delete_customer_files(instance)
+
+
+@receiver(post_save, sender=OpeningHours, dispatch_uid="oscar_chat.operations.hours_saved")
+@receiver(post_delete, sender=OpeningHours, dispatch_uid="oscar_chat.operations.hours_deleted")
+@receiver(post_save, sender=Holiday, dispatch_uid="oscar_chat.operations.holiday_saved")
+@receiver(post_delete, sender=Holiday, dispatch_uid="oscar_chat.operations.holiday_deleted")
+def on_schedule_changed(sender: Any, **kwargs: Any) -> None:
+    # Now, and again after commit: a reader in between caches the hours still in force.
+    hours.forget_schedule()
+    transaction.on_commit(hours.forget_schedule)

@@ -156,7 +156,7 @@ def send_away_reply(room_id: int, *, now: datetime | None = None, no_agent: bool
 
 
 def is_outside_hours(at: datetime | None = None) -> bool:
-    return not hours.load_schedule().is_open(at or timezone.now())
+    return not hours.current_schedule().is_open(at or timezone.now())
 
 
 # Auto-resolve --------------------------------------------------------------------------

@@ -181,6 +181,25 @@ def test_deleting_the_account_deletes_conversations_files_and_emails(
     assert "Kept: my own question" in dump
 
 
+def test_an_agent_account_with_replies_is_not_deleted_and_the_customer_keeps_the_conversation(
+    conversation, agent, superuser, client
+):
+    room, _attachment = conversation
+    client.force_login(superuser)
+    url = f"/admin/{agent._meta.app_label}/{agent._meta.model_name}/{agent.pk}/delete/"
+    page = client.post(url, {"post": "yes"})
+    # Django's own refusal page, naming what stands in the way; nothing deleted.
+    assert page.status_code == 200
+    assert "would require deleting the following protected related objects" in page.content.decode()
+    assert type(agent).objects.filter(pk=agent.pk).exists()
+    assert "Thanks Eka, noted." in [m.message for m in reload(room).messages.all()]
+
+    # What the store does instead: the account is deactivated; the replies stay, under its name.
+    agent.is_active = False
+    agent.save()
+    assert reload(room).messages.filter(sender=agent).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_retention_deletes_old_attachments_through_the_worker(customer, agent, clock, run_worker, settings):
     settings.OSCAR_CHAT_RETENTION_DAYS = {"attachments": 30}

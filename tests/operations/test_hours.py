@@ -109,6 +109,39 @@ def test_presence_tells_the_widget_when_the_shop_answers(weekday_hours, customer
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_hours_are_read_once_for_many_messages_and_a_change_in_the_admin_applies_at_once(
+    customer, superuser, api, client, clock
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clock.to(at(5, 12))  # Saturday noon; no hours yet: always open
+    assert api(customer).get("/api/chat/presence").json()["is_open"] is True
+    with CaptureQueriesContext(connection) as queries:
+        room = open_conversation(customer, text="Hello?")
+        post_message(room, customer, message="Anyone?")
+        assert api(customer).get("/api/chat/presence").json()["is_open"] is True
+    hours_tables = (OpeningHours._meta.db_table, Holiday._meta.db_table)
+    assert not [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in hours_tables)]
+
+    client.force_login(superuser)
+    for weekday in range(5):
+        response = client.post(
+            "/admin/oscar_chat/openinghours/add/", {"weekday": weekday, "opens_at": "09:00", "closes_at": "17:00"}
+        )
+        assert response.status_code == 302
+    data = api(customer).get("/api/chat/presence").json()
+    assert data["is_open"] is False and data["next_opening"] == at(7, 9).astimezone(dt.UTC).isoformat()
+    response = client.post("/admin/oscar_chat/holiday/add/", {"date": "2026-03-09", "name": "Nyepi"})
+    assert response.status_code == 302
+    assert api(customer).get("/api/chat/presence").json()["next_opening"] == at(8, 9).astimezone(dt.UTC).isoformat()
+    holiday = Holiday.objects.get()
+    response = client.post(f"/admin/oscar_chat/holiday/{holiday.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert api(customer).get("/api/chat/presence").json()["next_opening"] == at(7, 9).astimezone(dt.UTC).isoformat()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_in_hours_with_no_agent_online_the_first_message_gets_an_away_reply(
     weekday_hours, customer, agent, clock, run_worker, settings, mailoutbox
 ):
