@@ -66,9 +66,10 @@ run: demo
 	@echo "  Sign in (store, admin, token) with an email, password demo12345:"
 	@echo "    customer@example.com   agent@example.com   admin@example.com"
 	@echo ""
-	@# The background worker (emails, auto-resolve, retention) runs beside daphne and stops with it.
+	@# The background worker (emails, auto-resolve, retention) runs beside the server and stops with it.
+	@# oscar_chat.server: daphne with lean connection checks (docs/deployment.md).
 	$(MANAGE) db_worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
+	$(PY) -m oscar_chat.server -b $(HOST) -p $(PORT) sandbox.asgi:application
 
 # Not part of `make test`: about 15 minutes, and it needs PostgreSQL (BENCH_PG, BENCH_DB).
 bench: $(INSTALLED)

@@ -12,9 +12,11 @@ What it does, and undoes:
    gets a virtualenv of its own under ``--work`` (made once; its ``pip`` comes from the index the
    machine is configured with). The load client (``benchmarks/vendor/sse_load.py``, needing
    aiohttp, httptools and uvloop) runs in that virtualenv too.
-2. This project's sandbox runs under daphne (``-v 0``, ``DEBUG=0``) on PostgreSQL: a template
-   database ``--db`` (migrated, with ``--customers`` customers and ``agent_1``, made once) is
-   copied to ``<db>_run`` before every run, so each server starts fresh on the same data.
+2. This project's sandbox runs under ``python -m oscar_chat.server`` (daphne with lean connection
+   checks, as the project recommends; plain daphne for a ``--project`` checkout without it;
+   ``-v 0``, ``DEBUG=0``) on PostgreSQL: a template database ``--db`` (migrated, with
+   ``--customers`` customers and ``agent_1``, made once) is copied to ``<db>_run`` before every
+   run, so each server starts fresh on the same data. The peer runs on plain daphne.
 3. Each round runs every scenario on the peer and on this project, alternating which goes first,
    each on a fresh server after a short warm-up; the 1-minute load average is noted at the start
    of every run (the box is shared: compare within a round).
@@ -257,11 +259,17 @@ class OscarChat:
         procs = []
         for port in ports:
             logfile = self.work / "logs" / f"oscar-{port}.log"
-            cmd = [str(ROOT / ".venv" / "bin" / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+            cmd = [*self.server_command(), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
             env = self.env(self.run_db, redis)
             procs.append(start([*cmd, "sandbox.asgi:application"], cwd=self.project, env=env, logfile=logfile))
             wait_ready(procs[-1], f"http://127.0.0.1:{port}/api/chat/sse", logfile)
         return procs
+
+    def server_command(self) -> list[str]:
+        """The project's daphne (``oscar_chat.server``), or plain daphne for a checkout without it."""
+        if (self.project / "oscar_chat" / "server.py").exists():
+            return [str(self.python), "-m", "oscar_chat.server"]
+        return [str(ROOT / ".venv" / "bin" / "daphne")]
 
     def client_flags(self) -> list[str]:
         return ["oscar_chat", "--tokens", str(self.tokens), "--agent", AGENT]

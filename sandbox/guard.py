@@ -1,7 +1,8 @@
 """The sandbox's SECRET_KEY is public: it signs sessions and tokens only on this machine.
 
-With that key, ``settings`` refuses to load in a daphne or runserver process bound to anything
-but loopback (read from the command line with daphne's and Django's own parsers), and
+With that key, ``settings`` refuses to load in a daphne (or ``oscar_chat.server``, which takes
+daphne's command line) or runserver process bound to anything but loopback (read from the
+command line with daphne's and Django's own parsers), and
 ``asgi.py`` refuses every request that arrives on a non-loopback address whatever the server
 (uvicorn, hypercorn, a socket handed over by a supervisor). Set ``SECRET_KEY`` to serve it
 elsewhere.
@@ -65,10 +66,15 @@ def _runserver_binds(args: list[str]) -> list[str]:
     return ["0.0.0.0" if addr == "0" else addr]
 
 
+def _is_daphne(program: tuple[str, ...]) -> bool:
+    """daphne (its script, ``python -m daphne``) or oscar_chat.server (its script, ``python -m``)."""
+    return "daphne" in program or program[-1:] == ("oscar-chat-daphne",) or program[-2:] == ("oscar_chat", "server.py")
+
+
 def bind_addresses(argv: list[str]) -> list[str]:
-    """Where this process will listen, if it is daphne or ``manage.py runserver``; else []."""
+    """Where this process will listen, if it is daphne, oscar_chat.server or ``manage.py runserver``; else []."""
     program = PurePath(argv[0]).parts if argv else ()
-    if "daphne" in program:
+    if _is_daphne(program):
         return _daphne_binds(argv[1:])
     if "runserver" in argv[1:2]:
         return _runserver_binds(argv[2:])

@@ -2,7 +2,8 @@
 
 Tests that talk to them must use ``transactional_db`` (data committed, visible to the
 server process). Start with ``start_daphne()``; each server listens on a free port it
-reports itself.
+reports itself. They run ``oscar_chat.server`` (daphne with lean connection checks, as the
+sandbox and the benchmarks do), so every stream test holds it to what the stream promises.
 """
 
 import os
@@ -17,6 +18,8 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTENING = re.compile(r"Listening on TCP address [\d.]+:(\d+)")
+SERVER_MODULE = "oscar_chat.server"
+SANDBOX = "sandbox.asgi:application"
 
 
 def test_database_url():
@@ -32,9 +35,12 @@ def test_database_url():
 
 
 class DaphneServer:
-    def __init__(self, env=None, name="daphne"):
+    def __init__(self, env=None, name="daphne", module=SERVER_MODULE, args=(SANDBOX,)):
+        """``python -m <module> -b 127.0.0.1 -p <port> <args>``: daphne's command line."""
         self.extra_env = env or {}
         self.name = name
+        self.module = module
+        self.args = list(args)
         self.proc = None
         self.port = None
         self.output = []
@@ -50,7 +56,7 @@ class DaphneServer:
         env = {k: v for k, v in env.items() if v is not None}
         self.output = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sandbox.asgi:application"],
+            [sys.executable, "-m", self.module, "-b", "127.0.0.1", "-p", str(port), *self.args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -18,6 +18,9 @@ PUBLIC_BINDS = [
     ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0", "sandbox.asgi:application"],
     ["daphne", "--fd", "3", "sandbox.asgi:application"],
     ["daphne", "-b", "shop.example.com", "sandbox.asgi:application"],
+    ["/venv/bin/oscar-chat-daphne", "-b", "0.0.0.0", "sandbox.asgi:application"],
+    ["/srv/shop/oscar_chat/server.py", "-e", "tcp:8000", "sandbox.asgi:application"],
+    ["oscar-chat-daphne", "--fd", "3", "sandbox.asgi:application"],
     ["manage.py", "runserver", "0.0.0.0:8000"],
     ["manage.py", "runserver", "0:8000"],
     ["manage.py", "runserver", "[::]:8000", "--ipv6"],
@@ -30,6 +33,8 @@ LOOPBACK_BINDS = [
     ["daphne", "-b", "localhost", "sandbox.asgi:application"],
     ["daphne", "-e", "tcp:port=8000:interface=127.0.0.1", "sandbox.asgi:application"],
     ["daphne", "-u", "/run/shop.sock", "sandbox.asgi:application"],
+    ["/venv/bin/oscar-chat-daphne", "-b", "127.0.0.1", "-p", "8000", "sandbox.asgi:application"],
+    ["/srv/shop/oscar_chat/server.py", "-p", "8000", "sandbox.asgi:application"],
     ["manage.py", "runserver"],
     ["manage.py", "runserver", "8000"],
     ["manage.py", "runserver", "-6"],
@@ -55,9 +60,10 @@ def test_the_public_key_serves_loopback(argv):
     "command",
     [
         [sys.executable, "-m", "daphne", "-b", "0.0.0.0", "-p", "0", "sandbox.asgi:application"],
+        [sys.executable, "-m", "oscar_chat.server", "-b", "0.0.0.0", "-p", "0", "sandbox.asgi:application"],
         [sys.executable, "sandbox/manage.py", "runserver", "0.0.0.0:0", "--noreload"],
     ],
-    ids=["daphne", "runserver"],
+    ids=["daphne", "oscar_chat.server", "runserver"],
 )
 def test_servers_on_a_public_address_do_not_start_with_the_public_key(command):
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
