@@ -146,7 +146,11 @@ def send_away_reply(room_id: int, *, now: datetime | None = None, no_agent: bool
         next_opening = None if is_open else schedule.next_opening(now)
         opening_text = ""
         if next_opening is not None:
-            opening_text = date_format(timezone.localtime(next_opening, schedule.tz), "l j F H:i")
+            from django.conf import settings
+
+            # In the reply's language (the store's), whatever language this thread has active.
+            with translation.override(settings.LANGUAGE_CODE):
+                opening_text = date_format(timezone.localtime(next_opening, schedule.tz), "l j F H:i")
         text = auto_reply_text(
             AutoReply.Kind.AWAY, no_agent=is_open, next_opening=opening_text, name=display_name(room.user)
         )

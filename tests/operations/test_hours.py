@@ -76,6 +76,20 @@ def test_first_message_outside_hours_gets_one_away_reply(weekday_hours, customer
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_away_reply_names_the_opening_in_the_stores_language_whatever_language_is_active(
+    weekday_hours, customer, agent, clock, run_worker
+):
+    from django.utils import translation
+
+    clock.to(at(0, 20))
+    room = open_conversation(customer, text="Halo?")
+    with translation.override("id"):  # e.g. a worker thread that served an Indonesian request
+        run_worker()
+    text = reload(room).messages.get(is_automatic=True).message
+    assert "Tuesday 3 March 09:00" in text and "Selasa" not in text
+
+
+@pytest.mark.django_db(transaction=True)
 def test_no_away_reply_in_hours_and_the_store_wording_in_its_language(
     weekday_hours, customer, agent, clock, run_worker, settings
 ):
