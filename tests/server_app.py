@@ -72,6 +72,12 @@ async def application(scope, receive, send):
         except asyncio.CancelledError:
             print("stuck: cancelled", flush=True)
             raise
+    elif path == "/echo":
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        await _answer(send, body, content_type=b"application/octet-stream")
     elif path == "/connections":
         others = len(cli.server.connections) - 1
         await _answer(send, json.dumps({"open": others}).encode(), content_type=b"application/json")
