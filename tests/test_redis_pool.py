@@ -57,9 +57,9 @@ def test_the_sandbox_cache_on_redis_shares_one_pool():
 
 
 def test_every_cache_object_of_the_process_shares_one_connection_pool(location):
-    # Eight threads at once may each need a connection; later objects find them in the pool.
-    assert connections_made(location, {"pool_class": SHARED}) <= 8
-    assert connections_made(location, {"pool_class": SHARED}) == 0
+    # 40 cache objects in five rounds of eight threads: the process never holds more connections
+    # than threads used one at once (at most 8; how many overlap is the scheduler's choice).
+    assert sum(connections_made(location, {"pool_class": SHARED}) for _ in range(5)) <= 8
 
 
 def test_without_it_each_cache_object_opens_its_own_connection(location):
