@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     # How often a server process re-checks the access of every open stream (users,
     # permissions, sessions), as a backstop: changes Django signals end streams at once.
     "SSE_ACCESS_CHECK_SECONDS": 60,
+    # A server process with streams open hears every change of access (the notice that ends
+    # streams) and keeps its users and agent checks in its own memory this long, instead of a
+    # round trip to the shared cache per request (``oscar_chat.access_memo``); 0: never.
+    "ACCESS_MEMO_SECONDS": 5,
     "TYPING_THROTTLE_SECONDS": 1.0,
     # Streams one user may hold open at once (None: no cap), counted in Django's cache as leases
     # that an open stream renews; a stream whose process died frees its slot when its lease ends.

@@ -3,8 +3,9 @@
 Whether a staff member holds the permission is remembered in Django's cache (shared by the
 server processes when it is Redis), so the check costs no query after the first; the
 receivers of ``oscar_chat.receivers`` forget it whenever a user's permissions or groups, or
-a group's permissions, change. The user's own flags (active, staff, superuser) are read from
-the user object every time.
+a group's permissions, change. A server process whose event hub hears every change of access
+also keeps it in its own memory (``oscar_chat.access_memo``). The user's own flags (active,
+staff, superuser) are read from the user object every time.
 """
 
 import logging
@@ -13,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Q
 
-from .user_cache import forget_keys
+from . import access_memo
+from .user_cache import forget_in_process, forget_keys
 
 AGENT_PERMISSION = "oscar_chat.change_chatroom"
 # Remembered for at most this long, in case a change reached the database without a signal
@@ -30,6 +32,11 @@ def _holds_permission(user) -> bool:
     memo = getattr(user, "_oscar_chat_holds_permission", None)
     if memo is not None:
         return memo
+    held = access_memo.recall("agent", user.pk)
+    if held is not None:
+        user._oscar_chat_holds_permission = held
+        return held
+    generation = access_memo.generation()
     key = _cache_key(user.pk)
     try:
         held = cache.get(key)
@@ -42,6 +49,7 @@ def _holds_permission(user) -> bool:
             cache.set(key, held, timeout=AGENT_CACHE_SECONDS)
         except Exception:  # noqa: BLE001 - not remembered: asked again next time
             logger.warning("oscar_chat: agent cache unavailable", exc_info=True)
+    access_memo.remember("agent", user.pk, held, generation)
     user._oscar_chat_holds_permission = held
     return held
 
@@ -66,8 +74,11 @@ def share_agent_check(user, same_user) -> None:
 
 def forget_agents(user_ids) -> None:
     """Drop what the cache remembers about ``user_ids``: now, and again after the transaction
-    commits (a request reading the old permissions meanwhile may have remembered them)."""
-    forget_keys([_cache_key(pk) for pk in user_ids if pk is not None], "agent cache")
+    commits (a request reading the old permissions meanwhile may have remembered them); in this
+    process's memo too."""
+    user_ids = [pk for pk in user_ids if pk is not None]
+    forget_in_process(user_ids)
+    forget_keys([_cache_key(pk) for pk in user_ids], "agent cache")
 
 
 def agents_queryset():

@@ -73,7 +73,13 @@ def _fresh_cache():
     """Typing throttles and stream tickets live in the cache; ids repeat across tests, so each starts clean."""
     from django.core.cache import cache
 
+    from oscar_chat import access_memo
+    from oscar_chat.operations import services as operations
+
     cache.clear()
+    # What a process remembers beside the cache goes with it.
+    access_memo.reset()
+    operations.forget_queued_sweeps()
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ reply emails and agents new-conversation notices even while watching.
 
 import logging
 
+from .. import conf
 from ..limits import users_with_open_streams
+from ..sse.hub import has_local_stream
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ def _present(user_ids) -> set:
 
 
 def has_open_stream(user_id: int) -> bool:
+    if conf.get("SSE_MAX_STREAMS_PER_USER") is not None and has_local_stream(user_id):
+        return True  # open in this process: no need to ask the cache
     return user_id in _present([user_id])
 
 

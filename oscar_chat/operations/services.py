@@ -6,6 +6,7 @@ The background tasks (oscar_chat.operations.tasks) call these; so do the API and
 import io
 import json
 import logging
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -170,6 +171,25 @@ def is_outside_hours(at: datetime | None = None) -> bool:
 # last of them has waited: a send costs a cache entry, not a task row of its own.
 AUTO_RESOLVE_PERIOD = 60
 AUTO_RESOLVE_KEY = "oscar_chat:auto_resolve_sweep:{}"
+# The sweeps this process knows are queued (key -> until when, as the cache keeps the key): a
+# send asks the cache once per period and process, not once per message.
+_queued_sweeps: dict[str, float] = {}
+
+
+def forget_queued_sweeps() -> None:
+    _queued_sweeps.clear()
+
+
+def _known_queued(key: str) -> bool:
+    until = _queued_sweeps.get(key)
+    return until is not None and until > time.monotonic()
+
+
+def _remember_queued(key: str) -> None:
+    now = time.monotonic()
+    for old in [old for old, until in list(_queued_sweeps.items()) if until <= now]:
+        _queued_sweeps.pop(old, None)
+    _queued_sweeps[key] = now + 2 * AUTO_RESOLVE_PERIOD
 
 
 def schedule_auto_resolve(sent_at: datetime) -> None:
@@ -182,12 +202,18 @@ def schedule_auto_resolve(sent_at: datetime) -> None:
     if wait is None:
         return
     period = int(sent_at.timestamp()) // AUTO_RESOLVE_PERIOD
+    # The wait is in the key: after it changes, the rooms of a period need a sweep at the new time.
+    key = AUTO_RESOLVE_KEY.format(f"{period}:{wait}")
+    if _known_queued(key):
+        return  # queued already: this process asked the cache about this period before
     try:
-        # The wait is in the key: after it changes, the rooms of a period need a sweep at the new time.
-        if not cache.add(AUTO_RESOLVE_KEY.format(f"{period}:{wait}"), True, timeout=2 * AUTO_RESOLVE_PERIOD):
-            return  # this period's sweep is queued already (by this process, or any sharing the cache)
+        if not cache.add(key, True, timeout=2 * AUTO_RESOLVE_PERIOD):  # the time _remember_queued keeps
+            _remember_queued(key)
+            return  # this period's sweep is queued already (by another process sharing the cache)
     except Exception:  # noqa: BLE001 - no cache: one sweep per message (each is cheap when nothing is due)
         logger.warning("oscar_chat: cache unavailable; queueing an auto-resolve sweep", exc_info=True)
+    else:
+        transaction.on_commit(lambda: _remember_queued(key))
     period_end = datetime.fromtimestamp((period + 1) * AUTO_RESOLVE_PERIOD, tz=UTC)
     delay = (period_end - timezone.now()).total_seconds() + wait
     enqueue_after_commit(tasks.resolve_due_rooms_task, delay=max(delay, 0.0))

@@ -22,7 +22,8 @@ as a ``customer`` event, encoded once.
 It also listens to ``oscar_chat.access``: when the access of a user changes, their local
 streams hold what they would send while the hub re-checks them (``access.lost``), then go on
 or end. Every ``SSE_ACCESS_CHECK_SECONDS`` it re-checks every local stream, as a backstop for
-changes that came with no signal.
+changes that came with no signal. While it listens, this process keeps its users' access in its
+own memory (``oscar_chat.access_memo``), and the hub forgets the users each notice names.
 """
 
 import asyncio
@@ -32,7 +33,7 @@ import weakref
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from .. import access, audience, conf, limits, payloads, presence, selectors
+from .. import access, access_memo, audience, conf, limits, payloads, presence, selectors
 from ..events import ACCESS_GROUP, MESSAGES_GROUP
 from ..roles import agent_ids_among
 from . import wire
@@ -87,6 +88,15 @@ def stats():
     ]
 
 
+def has_local_stream(user_id) -> bool:
+    """Whether ``user_id`` has a stream open in this process (a hub of any event loop holds it)."""
+    try:
+        hubs = list(_hubs.values())
+    except RuntimeError:  # a hub was being made meanwhile: unknown here
+        return False
+    return any(user_id in hub.by_user for hub in hubs)
+
+
 def in_worker_thread(function):
     """``function`` run in a thread of the default executor, not Channels' single database
     thread (stream opens and repairs must not queue behind each other). The connection is
@@ -130,6 +140,7 @@ class Hub:
         self.early_since = None  # loop time the oldest early notification came
         self._checks = set()  # running access re-checks
         self._lock = asyncio.Lock()
+        self.listening = False  # to oscar_chat.access, as access_memo knows
 
     @property
     def running(self):
@@ -178,10 +189,15 @@ class Hub:
             await self._release_channel()
             raise
         self.early.clear()
+        self.listening = True
+        access_memo.listening(True)
         self.task = asyncio.ensure_future(self._run())
         self.ticker = asyncio.ensure_future(self._tick())
 
     async def _stop(self):
+        if self.listening:
+            self.listening = False
+            access_memo.listening(False)
         for name in ("task", "ticker"):
             task = getattr(self, name)
             setattr(self, name, None)
@@ -280,6 +296,7 @@ class Hub:
                             payload = finished.result()
                         except Exception as exc:  # noqa: BLE001 - the layer failed; catch-up covers the gap
                             logger.warning("oscar_chat: channel layer receive failed (%r); retrying", exc)
+                            access_memo.forget_all()  # an access notice may be among what was missed
                             await asyncio.sleep(LAYER_RETRY_SECONDS)
                             continue
                         self._handle(payload, loop.time())
@@ -420,6 +437,7 @@ class Hub:
     # Access -------------------------------------------------------------------------
 
     def _access_changed(self, user_ids, session_key):
+        access_memo.forget_users(user_ids)
         streams = [stream for pk in user_ids for stream in self.by_user.get(pk, ())]
         if session_key:
             # That session logged out: its streams end now, with no need to ask anyone.

@@ -22,7 +22,8 @@ def two_servers(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
         require_service(redis_reachable(), "Redis (REDIS_URL)")
-        env = {**FAST, "REDIS_URL": redis_url()}
+        # A minute of memory (oscar_chat.access_memo): only the access notices can make them forget sooner.
+        env = {**FAST, "REDIS_URL": redis_url(), "OSCAR_CHAT_ACCESS_MEMO_SECONDS": "60"}
         servers = [start_daphne(env=env, name="daphne-a"), start_daphne(env=env, name="daphne-b")]
     yield servers
     for server in servers:
@@ -130,5 +131,46 @@ def test_no_loss_no_duplicates_across_processes(needs_postgres, needs_redis, two
     for name, reader in (("agent", agent_reader), ("customer", customer_reader)):
         assert [(seq, m["id"]) for seq, m in reader.messages] == expected[name], name
         assert reader.connections >= 5
+    for server in two_servers:
+        wait_for_no_streams(server)
+
+
+def _refused_within(api, room, seconds):
+    """Send until the server refuses; the refusal's status (the sends that got through are deleted)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = api.post(f"rooms/{room.pk}", json={"message": "after the change"})
+        if response.status_code != 201:
+            return response.status_code
+        ChatMessage.objects.filter(pk=response.json()["id"]).delete()
+        assert time.monotonic() < deadline, "the other process still answers from what it remembered"
+        time.sleep(0.02)
+
+
+def test_a_change_of_access_made_elsewhere_holds_on_every_process_at_once(
+    needs_postgres, needs_redis, two_servers, apis, people
+):
+    """B keeps its users' access in memory while its hub listens; a change made in another
+    process (here, the test's) reaches it with the notice that ends streams, not after a minute."""
+    from django.contrib.auth.models import Permission
+
+    a, b = two_servers
+    customer, agent = people.customer(), people.agent()
+    room = services.open_room(customer=customer, opened_by=customer, subject="Changed elsewhere")
+    agent_on_b, customer_on_b = apis(b, agent), apis(b, customer)
+    with Stream(b.url, token=customer_on_b.token) as watching:  # B's hub listens
+        agent_on_b.send(room, "remembered from now on")
+        agent_on_b.send(room, "from memory")
+        customer_on_b.send(room, "thanks")
+        agent.user_permissions.remove(Permission.objects.get(codename="change_chatroom"))
+        assert _refused_within(agent_on_b, room, 2) == 404  # not an agent: not their room
+        customer.is_active = False
+        customer.save()
+        assert _refused_within(customer_on_b, room, 2) == 401
+        assert [watching.next("message").json["message"] for _ in range(3)] == [
+            "remembered from now on",
+            "from memory",
+            "thanks",
+        ]
     for server in two_servers:
         wait_for_no_streams(server)
