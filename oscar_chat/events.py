@@ -85,9 +85,7 @@ def _signal(signal, sender, **kwargs):
 
 
 def _room_views(room):
-    customer_view = payloads.room_data(room, viewer_is_customer=True)
-    agent_view = payloads.room_data(room, viewer_is_customer=False)
-    return {"customer": customer_view, "agent": agent_view}
+    return payloads.room_views(room)
 
 
 def _event(room, event, views, *, exclude_user_id=None):

@@ -18,12 +18,13 @@ from .roles import display_name, is_agent
 from .vouchers import card_from_snapshot as voucher_card
 
 
-def _datetime(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as ``Z``."""
+def _datetime(value: datetime | None, zone=None) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone (``zone``, when the
+    caller read it already), UTC as ``Z``."""
     if value is None:
         return None
     if timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = value.astimezone(zone or timezone.get_current_timezone())
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -39,24 +40,47 @@ def user_summary(user, agent_ids=None) -> dict:
 
 def room_data(room: ChatRoom, *, viewer_is_customer: bool, agent_ids=None) -> dict:
     """A room as its customer (``viewer_is_customer``) or an agent sees it."""
+    return _room_dict(room, _room_parts(room, agent_ids), viewer_is_customer)
+
+
+def room_views(room: ChatRoom, agent_ids=None) -> dict[str, dict]:
+    """``{"customer": ..., "agent": ...}``: ``room_data`` for both, what they share built once."""
+    parts = _room_parts(room, agent_ids)
+    return {"customer": _room_dict(room, parts, True), "agent": _room_dict(room, parts, False)}
+
+
+def _room_parts(room: ChatRoom, agent_ids) -> dict:
+    """What every viewer of ``room`` sees the same: its users and times."""
+    zone = timezone.get_current_timezone()
+    return {
+        "user": user_summary(room.user, agent_ids),
+        "admin": user_summary(room.admin, agent_ids) if room.admin_id is not None else None,
+        "last_activity": _datetime(room.last_activity, zone),
+        "created_at": _datetime(room.created_at, zone),
+        "first_response_at": _datetime(room.first_response_at, zone),
+        "resolved_at": _datetime(room.resolved_at, zone),
+    }
+
+
+def _room_dict(room: ChatRoom, parts: dict, viewer_is_customer: bool) -> dict:
     unread = room.customer_unread_count if viewer_is_customer else room.agent_unread_count
     return {
         "id": room.pk,
         "subject": room.subject,
         "status": room.status,
         "priority": room.priority,
-        "user": user_summary(room.user, agent_ids),
-        "admin": user_summary(room.admin, agent_ids) if room.admin_id is not None else None,
+        "user": parts["user"],
+        "admin": parts["admin"],
         "last_message": room.last_message,
-        "last_activity": _datetime(room.last_activity),
-        "created_at": _datetime(room.created_at),
+        "last_activity": parts["last_activity"],
+        "created_at": parts["created_at"],
         "is_read": unread == 0,
         "unread_count": unread,
         # Agents' tags: a customer's view carries none.
         "labels": [] if viewer_is_customer else list(room.labels),
         # API.md 1.1 (docs/operations.md)
-        "first_response_at": _datetime(room.first_response_at),
-        "resolved_at": _datetime(room.resolved_at),
+        "first_response_at": parts["first_response_at"],
+        "resolved_at": parts["resolved_at"],
         "rating": {"score": room.rating_score, "comment": room.rating_comment} if room.rating_score else None,
     }
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F, FileField, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -243,25 +243,43 @@ def _read_back_sql(source: str) -> str:
     )
 
 
-def _from_row(model, fields, values):
-    """An instance of ``model`` from raw ``values`` of ``fields``, converted as the ORM converts
-    what it reads (JSON, and SQLite's booleans and datetimes)."""
+def _reading_plan(db, model):
+    """The attnames of ``model``'s concrete fields, and each field's column with the converters
+    the ORM applies to what it reads on ``db`` (a connection: JSON, SQLite's booleans and
+    datetimes). Made once per connection object and model: asking for them per value, through
+    the thread's connection proxy, was a fifth of a send's CPU."""
+    plans = db.__dict__.setdefault("_oscar_chat_reading_plans", {})
+    plan = plans.get(model)
+    if plan is None:
+        table, fields = model._meta.db_table, model._meta.concrete_fields
+        columns = []
+        for field in fields:
+            column = field.get_col(table)
+            columns.append((column, tuple(db.ops.get_db_converters(column) + field.get_db_converters(db))))
+        plan = plans[model] = ([f.attname for f in fields], columns)
+    return plan
+
+
+def _from_row(db, model, values):
+    """An instance of ``model`` from the raw ``values`` of its concrete fields, converted as the ORM
+    converts what it reads."""
+    attnames, columns = _reading_plan(db, model)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-            value = converter(value, column, connection)
+    for (column, converters), value in zip(columns, values, strict=True):
+        for converter in converters:
+            value = converter(value, column, db)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(db.alias, attnames, converted)
 
 
 def _room_from_row(values):
-    rooms, users = _room_columns(), _user_columns()
-    room = _from_row(ChatRoom, rooms, values[: len(rooms)])
+    db = connections[connection.alias]  # the real connection, not the thread's proxy
+    rooms, users = len(ChatRoom._meta.concrete_fields), len(get_user_model()._meta.concrete_fields)
+    room = _from_row(db, ChatRoom, values[:rooms])
     user_model = get_user_model()
-    room.user = _from_row(user_model, users, values[len(rooms) : len(rooms) + len(users)])
-    admin = values[len(rooms) + len(users) :]
-    room.admin = _from_row(user_model, users, admin) if room.admin_id is not None else None
+    room.user = _from_row(db, user_model, values[rooms : rooms + users])
+    admin = values[rooms + users :]
+    room.admin = _from_row(db, user_model, admin) if room.admin_id is not None else None
     return room
 
 
@@ -304,18 +322,20 @@ def _write_message(msg, sender, room_id, *, visible_to_all: bool, file: bool):
     return room
 
 
-def _write_in_one_statement(msg, params, is_note):
+_one_statement_sql: dict[bool, tuple[list, str]] = {}
+
+
+def _one_statement(is_note):
+    """The message's fields and the SQL of ``_write_in_one_statement`` (made once per kind)."""
+    found = _one_statement_sql.get(is_note)
+    if found is None:
+        found = _one_statement_sql[is_note] = _make_one_statement(is_note)
+    return found
+
+
+def _make_one_statement(is_note):
     messages, sequence = ChatMessage._meta.db_table, StreamSequence._meta.db_table
     fields = [f for f in ChatMessage._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
-    for f in fields:
-        if isinstance(f, FileField):
-            # No file on this path: the empty name as it is. Django's pre_save would make the
-            # message a FieldFile referring back to it, a reference cycle per send that only the
-            # cyclic garbage collector frees (docs/realtime-performance.md).
-            value = msg.__dict__.get(f.attname) or ""
-        else:
-            value = f.pre_save(msg, True)
-        params[f"m_{f.attname}"] = f.get_db_prep_save(value, connection)
     room_columns = ", ".join(f.column for f in _room_columns())
     room_write = _room_write_sql(is_note)
     if not is_note:
@@ -331,13 +351,28 @@ def _write_in_one_statement(msg, params, is_note):
         f"SELECT {', '.join(f'%(m_{f.attname})s' for f in fields)}, s.last_seq FROM s RETURNING id, seq) "
         f"{_read_back_sql('m CROSS JOIN r').replace('SELECT ', 'SELECT m.id, m.seq, ', 1)}"
     )
-    with connection.cursor() as cursor:
+    return fields, sql
+
+
+def _write_in_one_statement(msg, params, is_note):
+    fields, sql = _one_statement(is_note)
+    db = connections[connection.alias]  # the real connection, not the thread's proxy
+    for f in fields:
+        if isinstance(f, FileField):
+            # No file on this path: the empty name as it is. Django's pre_save would make the
+            # message a FieldFile referring back to it, a reference cycle per send that only the
+            # cyclic garbage collector frees (docs/realtime-performance.md).
+            value = msg.__dict__.get(f.attname) or ""
+        else:
+            value = f.pre_save(msg, True)
+        params[f"m_{f.attname}"] = f.get_db_prep_save(value, db)
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     msg.pk, msg.seq = row[0], row[1]
-    msg._state.adding, msg._state.db = False, connection.alias
+    msg._state.adding, msg._state.db = False, db.alias
     return _room_from_row(row[2:])
 
 

@@ -102,3 +102,85 @@ def test_the_last_hub_to_stop_listening_takes_the_memo_with_it(db, agent, listen
     access_memo.listening(False)
     access_memo.listening(True)  # listening again: what was known before is not trusted
     assert access_memo.recall("user", agent.pk) is None
+
+
+# Tokens ---------------------------------------------------------------------------------
+
+
+def _validate(raw: str):
+    from oscar_chat.api.auth import ChatJWTAuthentication
+
+    return ChatJWTAuthentication().get_validated_token(raw.encode())
+
+
+@pytest.fixture
+def signature_checks(monkeypatch):
+    """How many times simplejwt checked a token (the real check runs every time it is asked)."""
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    checked = []
+    real = JWTAuthentication.get_validated_token
+
+    def counted(self, raw_token):
+        checked.append(raw_token)
+        return real(self, raw_token)
+
+    monkeypatch.setattr(JWTAuthentication, "get_validated_token", counted)
+    return checked
+
+
+@pytest.fixture
+def fresh_tokens():
+    from oscar_chat.api import auth
+
+    auth._validated.clear()
+    yield
+    auth._validated.clear()
+
+
+def test_a_token_is_checked_once_then_remembered(db, agent, signature_checks, fresh_tokens):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    raw = str(AccessToken.for_user(agent))
+    assert _validate(raw)["user_id"] == str(agent.pk)
+    assert _validate(raw)["user_id"] == str(agent.pk)
+    assert len(signature_checks) == 1
+
+
+def test_a_remembered_token_is_refused_once_it_expires(db, agent, fresh_tokens):
+    import time
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.exceptions import InvalidToken
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(agent)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    raw = str(token)
+    _validate(raw)
+    time.sleep(1.1)
+    with pytest.raises(InvalidToken):
+        _validate(raw)
+
+
+def test_a_stores_own_token_classes_are_asked_every_time(db, agent, settings, signature_checks, fresh_tokens):
+    """A store's token class may check a blacklist: its answer can change before the token expires."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    settings.SIMPLE_JWT = {**getattr(settings, "SIMPLE_JWT", {}), "AUTH_TOKEN_CLASSES": ("tests.test_access_memo.StoreToken",)}
+    raw = str(AccessToken.for_user(agent))
+    _validate(raw)
+    _validate(raw)
+    assert len(signature_checks) == 2
+
+
+def _store_token_class():
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    class StoreToken(AccessToken):
+        pass
+
+    return StoreToken
+
+
+StoreToken = _store_token_class()
