@@ -167,7 +167,10 @@ def test_a_stores_own_token_classes_are_asked_every_time(db, agent, settings, si
     """A store's token class may check a blacklist: its answer can change before the token expires."""
     from rest_framework_simplejwt.tokens import AccessToken
 
-    settings.SIMPLE_JWT = {**getattr(settings, "SIMPLE_JWT", {}), "AUTH_TOKEN_CLASSES": ("tests.test_access_memo.StoreToken",)}
+    settings.SIMPLE_JWT = {
+        **getattr(settings, "SIMPLE_JWT", {}),
+        "AUTH_TOKEN_CLASSES": ("tests.test_access_memo.StoreToken",),
+    }
     raw = str(AccessToken.for_user(agent))
     _validate(raw)
     _validate(raw)
