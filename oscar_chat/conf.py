@@ -56,7 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "SSE_ACCESS_CHECK_SECONDS": 60,
     # A server process with streams open hears every change of access (the notice that ends
     # streams) and keeps its users and agent checks in its own memory this long, instead of a
-    # round trip to the shared cache per request (``oscar_chat.access_memo``); 0: never.
+    # round trip to the shared cache per request (``oscar_chat.access_memo``); every process
+    # trusts a bearer token it validated this long (never past its exp). 0: never.
     "ACCESS_MEMO_SECONDS": 5,
     "TYPING_THROTTLE_SECONDS": 1.0,
     # Streams one user may hold open at once (None: no cap), counted in Django's cache as leases
