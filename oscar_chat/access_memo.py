@@ -96,10 +96,6 @@ def listening(started: bool) -> None:
             _entries.clear()
 
 
-def is_trusted() -> bool:
-    return _listeners > 0 and lifetime() > 0
-
-
 def reset() -> None:
     """Forget everything and every listener (tests: each starts with no hub and a clean cache)."""
     global _generation, _listeners

@@ -274,9 +274,9 @@ def _from_row(db, model, values):
 
 def _room_from_row(values):
     db = connections[connection.alias]  # the real connection, not the thread's proxy
-    rooms, users = len(ChatRoom._meta.concrete_fields), len(get_user_model()._meta.concrete_fields)
-    room = _from_row(db, ChatRoom, values[:rooms])
     user_model = get_user_model()
+    rooms, users = len(ChatRoom._meta.concrete_fields), len(user_model._meta.concrete_fields)
+    room = _from_row(db, ChatRoom, values[:rooms])
     room.user = _from_row(db, user_model, values[rooms : rooms + users])
     admin = values[rooms + users :]
     room.admin = _from_row(db, user_model, admin) if room.admin_id is not None else None
