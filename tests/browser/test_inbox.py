@@ -6,6 +6,7 @@ customer receives is read from their real event stream and API alongside."""
 import datetime
 import io
 import re
+import time
 import uuid
 
 import httpx
@@ -69,11 +70,13 @@ def test_the_inbox_lists_opens_and_keeps_the_conversation_in_the_url_live(demo, 
     expect(entry(page, first)).to_contain_text("Eka Pratama")
     expect(entry(page, first).locator(".oc-label")).to_have_text(["restock", "vip"])
     # Labels colour the list: each label in its own colour.
-    colours = (
-        entry(page, first)
-        .locator(".oc-label")
-        .evaluate_all("chips => chips.map(chip => getComputedStyle(chip).backgroundColor)")
-    )
+    chips = entry(page, first).locator(".oc-label")
+    colours = chips.evaluate_all("chips => chips.map(chip => getComputedStyle(chip).backgroundColor)")
+    deadline = time.monotonic() + 5
+    while "" in colours and time.monotonic() < deadline:
+        # The live list re-rendered under the evaluation: a detached chip has no computed style.
+        page.wait_for_timeout(100)
+        colours = chips.evaluate_all("chips => chips.map(chip => getComputedStyle(chip).backgroundColor)")
     assert len(set(colours)) == 2 and "rgba(0, 0, 0, 0)" not in colours, colours
     open_in_inbox(page, first)
     expect(page).to_have_url(re.compile(rf"\?room={first['id']}$"))
