@@ -5,7 +5,9 @@ has streams open (``oscar_chat.sse.hub``), whatever the number of streams:
 
 - ``oscar_chat.messages``: every write once, with every view of it: a message (``seq``
   orders and repairs delivery) with the room as its customer and as the agents now see it,
-  and room, typing and read events. Each process's hub hands them to its local streams of
+  and room, typing and read events. The room's state carries its ``room_version``: two
+  writes announced from two threads or processes may reach a hub in either order, and the
+  hub hands out only the newer state. Each process's hub hands them to its local streams of
   that room's audience only (``oscar_chat.audience``). One group message per write. Also a
   customer's live activity (``customer``: page, basket), for the agents' streams only.
 - ``oscar_chat.access``: "the access of these users changed" (deactivated, permissions or
@@ -117,6 +119,7 @@ def message_posted(message, room):
                 "data": payloads.message_data(message),
                 # A message the customer does not see (a note) leaves the room as it was: no room event.
                 "room_views": _room_views(room) if "customer" in audience.message_views(message.message_type) else None,
+                "room_version": room.version,
             },
         )
         _signal(signals.message_posted, type(message), message=message, room=room)
@@ -128,7 +131,7 @@ def room_changed(room, *, changed=()):
     """Status, priority, assignee or unread counts of ``room`` changed."""
 
     def send():
-        _send(MESSAGES_GROUP, _event(room, "room", _room_views(room)))
+        _send(MESSAGES_GROUP, {**_event(room, "room", _room_views(room)), "room_version": room.version})
         _signal(signals.room_changed, type(room), room=room, changed=tuple(changed))
 
     transaction.on_commit(send)

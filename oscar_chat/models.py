@@ -59,6 +59,10 @@ class ChatRoom(models.Model):
     customer_emailed_message_id = models.BigIntegerField(default=0, editable=False)
     # When the last away reply went out (one per closed period).
     away_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Grows by one with every write the services announce (a message, a status, a read...),
+    # under the room's lock: the streams hand out a room's state only when it is newer than
+    # the last they handed out, whatever order concurrent announcements reach them in.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("chat room")

@@ -97,6 +97,14 @@ def _sent_before(room, sender, client_id):
     return ChatMessage.objects.filter(room=room, sender=sender, client_id=client_id).first()
 
 
+def versioned(room: ChatRoom, fields: list[str]) -> list[str]:
+    """``fields`` to save for a change of ``room`` (locked by the caller) that its streams will
+    hear of, with ``version``, which grows with it (``ChatRoom.version``): each hub hands out a
+    room's state only when it is newer than the last, whatever order the announcements arrive in."""
+    room.version += 1
+    return [*fields, "version"]
+
+
 def _locked_room(room):
     """``room`` read again and locked until the transaction ends. Its customer and assignee
     (the events built at commit need them) come from ``room`` when they are still the same,
@@ -219,7 +227,7 @@ def _room_write_sql(note: bool) -> str:
         return f"SELECT {columns} FROM {room} WHERE {where}{lock}"
     customer = "user_id = %(sender)s"
     return (
-        f"UPDATE {room} SET last_message = %(preview)s, last_activity = %(at)s, "
+        f"UPDATE {room} SET last_message = %(preview)s, last_activity = %(at)s, version = version + 1, "
         f"agent_unread_count = agent_unread_count + (CASE WHEN {customer} THEN 1 ELSE 0 END), "
         f"customer_unread_count = customer_unread_count + (CASE WHEN {customer} THEN 0 ELSE 1 END), "
         f"is_read = (CASE WHEN {customer} THEN %(false)s ELSE is_read END), "
@@ -544,7 +552,7 @@ def manage_room(room, *, status=None, priority=None, admin=..., labels=None, by=
             changed.append("labels")
         if changed:
             stamped = timestamps.on_status_change(room) if "status" in changed else []
-            room.save(update_fields=[*changed, *stamped])
+            room.save(update_fields=versioned(room, [*changed, *stamped]))
             events.room_changed(room, changed=changed)
     return room
 
@@ -570,7 +578,7 @@ def mark_read(room, reader):
             room.agent_unread_count = 0
             room.is_read = True
             fields = ["agent_unread_count", "is_read"]
-        room.save(update_fields=fields)
+        room.save(update_fields=versioned(room, fields))
         if last_read_id is not None:
             events.publish_read(room, reader, last_read_id)
         events.room_changed(room, changed=("read",))

@@ -80,6 +80,40 @@ def test_a_write_is_one_group_message_carrying_every_view(
     assert published["room_views"]["agent"]["unread_count"] == 0  # ...and the agents'
 
 
+def test_every_announced_room_state_carries_a_version_that_grows_with_each_write(
+    db, customer, agent, in_memory_layer, django_capture_on_commit_callbacks
+):
+    from oscar_chat.models import ChatRoom
+    from oscar_chat.operations.services import rate_room
+
+    room = services.open_room(customer=customer, opened_by=customer, subject="Versions", message="Hello?")
+    channel = listen(in_memory_layer, events.MESSAGES_GROUP)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_read(room, agent)
+        services.post_message(room, agent, message="On its way")
+        services.post_message(room, agent, message="An agents' note", message_type=ChatMessage.MessageType.NOTE)
+        services.manage_room(room, status=ChatRoom.Status.RESOLVED, by=agent)
+        services.manage_room(room, status=ChatRoom.Status.RESOLVED, by=agent)  # no change: nothing announced
+        rate_room(room, customer, score=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_message(room, customer, message="One more thing")
+    states = [
+        (p["event"], p["room_version"], (p.get("views") or p.get("room_views") or {}).get("agent", {}).get("status"))
+        for p in received(in_memory_layer, channel)
+        if p["event"] != "read"  # a read receipt is no state of the room
+    ]
+    first = states[0][1]
+    assert states == [
+        ("room", first, "OPEN"),  # read
+        ("message", first + 1, "OPEN"),
+        ("message", first + 1, None),  # a note leaves the room as it was
+        ("room", first + 2, "RESOLVED"),
+        ("room", first + 3, "RESOLVED"),  # rated
+        ("message", first + 4, "OPEN"),  # the customer wrote again: open
+    ]
+    assert ChatRoom.objects.get(pk=room.pk).version == first + 4
+
+
 def test_with_redis_gone_sending_still_works_and_the_failure_is_logged(
     db, api, customer, settings, caplog, django_capture_on_commit_callbacks
 ):

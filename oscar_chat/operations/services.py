@@ -57,8 +57,10 @@ def rate_room(room: ChatRoom, user: Any, *, score: int, comment: str = "") -> Ch
         if room.status not in ENDED:
             raise ValidationError({"status": [_("A conversation can be rated once it is resolved or closed.")]})
         room.rating_score, room.rating_comment, room.rated_at = score, comment.strip(), timezone.now()
-        room.save(update_fields=["rating_score", "rating_comment", "rated_at"])
         from .. import events
+        from ..services import versioned
+
+        room.save(update_fields=versioned(room, ["rating_score", "rating_comment", "rated_at"]))
 
         events.room_changed(room, changed=("rating",))
     return room

@@ -55,6 +55,8 @@ HUB_GROUPS = (MESSAGES_GROUP, ACCESS_GROUP)
 MIN_KEEPALIVE_SECONDS = 0.05
 # Streams ticked between two turns of the event loop.
 TICK_SLICE = 500
+# Rooms whose last handed-out version the hub remembers (the most recently changed).
+ROOM_VERSIONS_KEPT = 10_000
 MAX_KEEPALIVE_SECONDS = 20.0
 
 
@@ -138,6 +140,7 @@ class Hub:
         self.by_user = {}  # user id -> set of streams
         self.early = {}  # seq -> notification that came before a missing one
         self.early_since = None  # loop time the oldest early notification came
+        self.room_versions = {}  # room id -> version of its state last handed out, oldest first
         self._checks = set()  # running access re-checks
         self._lock = asyncio.Lock()
         self.listening = False  # to oscar_chat.access, as access_memo knows
@@ -360,7 +363,13 @@ class Hub:
         views = payload.get("room_views")
         if views:
             self._offer_event(
-                {"event": "room", "room": payload["room"], "customer": payload["customer"], "views": views}
+                {
+                    "event": "room",
+                    "room": payload["room"],
+                    "customer": payload["customer"],
+                    "views": views,
+                    "room_version": payload.get("room_version"),
+                }
             )
 
     def _recipients(self, room_id, customer_id):
@@ -371,7 +380,25 @@ class Hub:
                 found.update(members)
         return found
 
+    def _newer_room_state(self, room_id, version):
+        """Whether the room's state at ``version`` is newer than the last handed out (then it
+        is the last): an older one, announced before it but arriving after, would undo it."""
+        if version is None:
+            return True  # from a process of an earlier release, during an upgrade
+        versions = self.room_versions
+        known = versions.pop(room_id, None)
+        if known is not None and version < known:
+            versions[room_id] = known
+            return False
+        versions[room_id] = version
+        if len(versions) > ROOM_VERSIONS_KEPT:
+            # The least recently changed room; a reordering lasts milliseconds, not that long.
+            del versions[next(iter(versions))]
+        return True
+
     def _offer_event(self, payload):
+        if payload["event"] == "room" and not self._newer_room_state(payload["room"], payload.get("room_version")):
+            return
         recipients = self._recipients(payload["room"], payload["customer"])
         if not recipients:
             return

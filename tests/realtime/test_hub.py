@@ -193,3 +193,40 @@ async def _through_send(customer, agent, room):
     await stream.close()
     await watching.close()
     assert hub.streams == set() and not hub.running
+
+
+def test_a_room_state_announced_late_never_undoes_a_newer_one(in_memory_layer, people, monkeypatch, settings):
+    """Two requests write one room at once (the agent opens the conversation, which reads it, and
+    presses "e"): each announces the room after its commit, and the first may lose the CPU in
+    between. The stream shows the newest state, whatever order the announcements come in."""
+    settings.OSCAR_CHAT_SSE_CATCHUP_SECONDS = 30  # the notifications deliver here, not the database
+    customer, agent = people.customer(), people.agent()
+    room = services.open_room(customer=customer, opened_by=customer, subject="At once", message="Hello?")
+    async_to_sync(_late_room_state)(in_memory_layer, monkeypatch, customer, agent, room)
+
+
+async def _late_room_state(layer, monkeypatch, customer, agent, room):
+    stream = await InProcessStream(agent).open()
+    announced = []
+
+    def write():
+        with monkeypatch.context() as patched:
+            patched.setattr(events, "_send", lambda group, payload: announced.append(payload))
+            services.mark_read(room, agent)  # read, still open
+            services.manage_room(room, status="RESOLVED", by=agent)
+            services.post_message(room, customer, message="One more question")  # open again
+            services.manage_room(room, priority="HIGH", by=agent)
+
+    await sync_to_async(write)()
+    read, resolved, message, urgent = [p for p in announced if p["event"] != "read"]
+    for payload in (resolved, read, urgent, message):
+        await layer.group_send(events.MESSAGES_GROUP, payload)
+    await sync_to_async(services.set_typing)(room, customer, True)  # after them all, on the same channel
+    await stream.read_until(lambda: any(e.event == "typing" for e in stream.events))
+
+    assert [(e.json["status"], e.json["priority"]) for e in stream.events if e.event == "room"] == [
+        ("RESOLVED", "NORMAL"),
+        ("OPEN", "HIGH"),  # the message's own view of the room (open, normal) came later: older
+    ]
+    assert [text for _, text in stream.messages()] == ["One more question"]
+    await stream.close()
