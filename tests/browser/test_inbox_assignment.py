@@ -87,9 +87,18 @@ def test_new_conversations_go_round_robin_to_online_agents_under_the_cap(demo, b
         mine = first if first["admin"]["id"] == budi.pk else second
         entry(budi_page, mine).click()
         expect(budi_page.locator(f'.oc-workspace[data-oc-room="{mine["id"]}"]')).to_be_visible()
-        budi_page.locator("#oc-history").focus()
-        budi_page.keyboard.press("e")
-        expect(budi_page.locator('.oc-room-header [data-oc-badge="status"]')).to_have_text("Resolved")
+        managed = []
+        budi_page.on("response", lambda r: managed.append((r.request.method, r.status)) if "/manage" in r.url else None)
+        budi_page.locator("#oc-history").press("e")  # focused, then the key
+        try:
+            expect(budi_page.locator('.oc-room-header [data-oc-badge="status"]')).to_have_text("Resolved")
+        except AssertionError as failure:
+            # What the agent saw, to tell a refused change from a key that went elsewhere.
+            seen = budi_page.evaluate(
+                "() => [document.getElementById('oc-control-status')?.textContent,"
+                " document.activeElement && (document.activeElement.id || document.activeElement.tagName)]"
+            )
+            raise AssertionError(f"{failure}\nstatus line, focus: {seen}; PATCH manage: {managed}") from failure
         fourth = new_room(demo, demo.users["customer2"], "Delivery to Bali", "Do you ship to Denpasar?")
         assert fourth["admin"]["id"] == budi.pk
         expect(entry(budi_page, fourth)).to_have_count(1)
