@@ -97,38 +97,66 @@ if (admin && byId("oc-inbox")) {
     listTimer = window.setTimeout(loadList, delay === undefined ? 250 : delay);
   }
 
+  /** @type {Map<number, {shows: string, node: HTMLElement}>} */
+  let shown = new Map();
+  /** What an entry shows of ``room``: the same, and its element is kept. @param {any} room */
+  const entryShows = (room) => JSON.stringify([room.user.name, room.subject, room.last_message, room.last_activity,
+    room.unread_count, room.status, room.priority, room.admin && room.admin.name, room.labels]);
+
   /** @param {Map<number, string>} before */
   function renderList(before) {
     countLine.textContent = rooms.length
       ? fmt(ngettext("%(n)s conversation", "%(n)s conversations", rooms.length), { n: rooms.length })
       : _("No conversations here.");
-    roomsList.replaceChildren(...rooms.map((room) => {
-      const changed = before.size && before.get(room.id) !== room.last_activity + "|" + room.unread_count + "|" + room.status;
-      return el("li", { class: "oc-inbox-entry" + (changed ? " oc-flash" : "") }, el("a", {
-        href: urlFor(room.id), class: "oc-inbox-item" + (room.unread_count ? " oc-has-unread" : ""),
-        "data-oc-room": room.id, "aria-current": room.id === openId ? "true" : null,
-        onclick: (/** @type {MouseEvent} */ event) => {
-          if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-          event.preventDefault();
-          openRoom(room.id, { push: true });
-        },
-      }, [
-        el("span", { class: "oc-inbox-line" }, [
-          el("strong", { class: "oc-inbox-customer", text: room.user.name }),
-          room.unread_count ? el("span", { class: "oc-unread-count", text: room.unread_count, "aria-label": fmt(ngettext("%(n)s unread message", "%(n)s unread messages", room.unread_count), { n: room.unread_count }) }) : null,
-          el("time", { class: "oc-relative oc-quiet", datetime: room.last_activity }),
-        ]),
-        el("span", { class: "oc-inbox-subject", text: room.subject }),
-        el("span", { class: "oc-inbox-preview", text: room.last_message }),
-        el("span", { class: "oc-inbox-line oc-inbox-tags" }, [
-          badge("status", room.status),
-          room.priority !== "NORMAL" ? badge("priority", room.priority) : null,
-          room.admin ? el("span", { class: "oc-quiet", text: room.admin.name }) : el("span", { class: "oc-quiet", text: _("Unassigned") }),
-          ...room.labels.map((/** @type {string} */ label) => el("span", { class: "oc-badge oc-label", style: "--oc-label-hue: " + labelHue(label), text: label })),
-        ]),
-      ]));
-    }));
+    // Entries that show the same stay the same elements, where they are: an agent's click is
+    // never lost to a refresh that replaced the entry between the press and the release.
+    const next = new Map();
+    const nodes = rooms.map((room) => {
+      const shows = entryShows(room);
+      const kept = shown.get(room.id);
+      const node = kept && kept.shows === shows ? kept.node : entryNode(room, before);
+      node.firstElementChild.setAttribute("href", urlFor(room.id)); // the filters may have changed
+      next.set(room.id, { shows, node });
+      return node;
+    });
+    shown = next;
+    nodes.forEach((node, index) => {
+      const at = roomsList.children[index];
+      if (at !== node) {
+        node.classList.remove("oc-flash"); // moved, not changed: no flash again
+        roomsList.insertBefore(node, at || null);
+      }
+    });
+    while (roomsList.children.length > nodes.length) roomsList.lastElementChild.remove();
     admin.updateRelativeTimes(roomsList);
+  }
+
+  /** @param {any} room @param {Map<number, string>} before */
+  function entryNode(room, before) {
+    const changed = before.size && before.get(room.id) !== room.last_activity + "|" + room.unread_count + "|" + room.status;
+    return el("li", { class: "oc-inbox-entry" + (changed ? " oc-flash" : "") }, el("a", {
+      href: urlFor(room.id), class: "oc-inbox-item" + (room.unread_count ? " oc-has-unread" : ""),
+      "data-oc-room": room.id, "aria-current": room.id === openId ? "true" : null,
+      onclick: (/** @type {MouseEvent} */ event) => {
+        if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+        event.preventDefault();
+        openRoom(room.id, { push: true });
+      },
+    }, [
+      el("span", { class: "oc-inbox-line" }, [
+        el("strong", { class: "oc-inbox-customer", text: room.user.name }),
+        room.unread_count ? el("span", { class: "oc-unread-count", text: room.unread_count, "aria-label": fmt(ngettext("%(n)s unread message", "%(n)s unread messages", room.unread_count), { n: room.unread_count }) }) : null,
+        el("time", { class: "oc-relative oc-quiet", datetime: room.last_activity }),
+      ]),
+      el("span", { class: "oc-inbox-subject", text: room.subject }),
+      el("span", { class: "oc-inbox-preview", text: room.last_message }),
+      el("span", { class: "oc-inbox-line oc-inbox-tags" }, [
+        badge("status", room.status),
+        room.priority !== "NORMAL" ? badge("priority", room.priority) : null,
+        room.admin ? el("span", { class: "oc-quiet", text: room.admin.name }) : el("span", { class: "oc-quiet", text: _("Unassigned") }),
+        ...room.labels.map((/** @type {string} */ label) => el("span", { class: "oc-badge oc-label", style: "--oc-label-hue: " + labelHue(label), text: label })),
+      ]),
+    ]));
   }
   /** @param {string} field @param {string} value */
   function badge(field, value) {
