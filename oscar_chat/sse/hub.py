@@ -48,16 +48,16 @@ LAYER_RETRY_SECONDS = 1.0
 RENEW_GROUPS_SECONDS = 3600
 # How long notifications that came before a missing one wait for it, before the database.
 REORDER_SECONDS = 0.5
+# Rooms whose last handed-out version the hub remembers (the most recently changed).
+ROOM_VERSIONS_KEPT = 10_000
 # The groups every hub belongs to.
 HUB_GROUPS = (MESSAGES_GROUP, ACCESS_GROUP)
 # Keep-alives: at least every SSE_KEEPALIVE_SECONDS, clamped to this range (proxies close
 # connections idle for longer than about 30 s).
 MIN_KEEPALIVE_SECONDS = 0.05
+MAX_KEEPALIVE_SECONDS = 20.0
 # Streams ticked between two turns of the event loop.
 TICK_SLICE = 500
-# Rooms whose last handed-out version the hub remembers (the most recently changed).
-ROOM_VERSIONS_KEPT = 10_000
-MAX_KEEPALIVE_SECONDS = 20.0
 
 
 def keepalive_seconds() -> float:
